@@ -1,0 +1,144 @@
+"""One command line for what administrators script: ``python -m dashboard COMMAND ...``.
+
+It calls the same services as the app, as the ``system`` user (an administrator), and every write it
+makes is in the audit trail.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import config
+from .domain.model import SYSTEM_USER, FieldProblems, Role
+from .storage.db import Database, DatabaseError, DatabaseInUse
+
+
+def _cmd_serve(args) -> int:
+    cfg = config.from_environment()
+    try:  # open once here so a locked or broken file is reported before the server starts
+        from .services.clinic import open_clinic
+        db = open_clinic(cfg)
+        db.close()
+    except (DatabaseInUse, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app = Path(__file__).resolve().parent / "app.py"
+    print(f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
+          file=sys.stderr)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    if args.address:
+        cmd += ["--server.address", args.address]
+    return subprocess.call(cmd, cwd=config.ROOT)
+
+
+def _cmd_demo(args) -> int:
+    from .services.demo import build_demo
+    path = Path(args.db)
+    if path.exists() and args.replace:
+        path.unlink()
+        Path(str(path) + ".wal").unlink(missing_ok=True)
+    db = Database(path)
+    started = time.perf_counter()
+    try:
+        counts = build_demo(db, cases=args.cases, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc} (use --replace to start again)", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    took = time.perf_counter() - started
+    print(f"Demo clinic in {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + f" ({took:.1f} s)")
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from .services.importer import import_patients_csv
+    db = Database(args.db)
+    try:
+        data = Path(args.file).read_bytes()
+        report = import_patients_csv(db, SYSTEM_USER, data)
+    except FieldProblems as exc:
+        print(f"Nothing imported: {len(exc.problems)} problem(s) in {args.file}:", file=sys.stderr)
+        for where, text in exc.problems.items():
+            print(f"  {where}: {text}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"Imported {report['patients']} patients and opened {report['episodes']} episodes from {args.file}.")
+    return 0
+
+
+def _cmd_users(args) -> int:
+    from .services import auth
+    db = Database(args.db)
+    try:
+        if args.action == "add":
+            password = args.password or os.environ.get("CLINIC_NEW_PASSWORD") or ""
+            if not password and sys.stdin.isatty():
+                import getpass
+                password = getpass.getpass("Password: ")
+            role = Role.ADMINISTRATOR.value if args.admin else args.role
+            first = auth.needs_first_admin(db)
+            auth.create_user(db, None if first else SYSTEM_USER, args.username, args.name or args.username, role,
+                             password, first_admin=first)
+            print(f"User {args.username} ({role}) created.")
+        else:
+            for user in auth.list_users(db, SYSTEM_USER):
+                print(f"{user['username']:20} {user['role']:14} {'active' if user['active'] else 'disabled':8} "
+                      f"{user['display_name']}")
+    except FieldProblems as exc:
+        for text in exc.problems.values():
+            print(f"error: {text}", file=sys.stderr)
+        return 2
+    except auth.NotAllowed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="Hamstring tendinopathy clinic dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the app (demo clinic unless CLINIC_DB is set)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default=None)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("demo", help="build a fictional demo clinic")
+    p.add_argument("--db", required=True)
+    p.add_argument("--cases", type=int, default=150)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--replace", action="store_true", help="delete the file first if it exists")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("import-patients", help="import patients (and episodes) from a UTF-8 CSV file")
+    p.add_argument("--db", required=True)
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("users", help="list or add user accounts")
+    p.add_argument("--db", required=True)
+    p.add_argument("action", choices=["add", "list"])
+    p.add_argument("--username")
+    p.add_argument("--name", help="full name shown in the app")
+    p.add_argument("--role", default=Role.CLINICIAN.value, choices=[r.value for r in Role])
+    p.add_argument("--admin", action="store_true", help="make the user an administrator")
+    p.add_argument("--password", help="(or CLINIC_NEW_PASSWORD, or asked for)")
+    p.set_defaults(func=_cmd_users)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DatabaseInUse, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,27 @@
+"""Where things are. Read from the environment once; no Streamlit here."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+REPORTS_DIR = Path(os.environ.get("CLINIC_REPORTS_DIR", ROOT / "reports"))
+DEMO_DB = DATA_DIR / "demo.duckdb"
+DEMO_CASES = 150
+DEMO_SEED = 1
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    db_path: Path
+    demo: bool  # True when no real database is configured
+
+
+def from_environment() -> ClinicConfig:
+    """``CLINIC_DB`` names a real clinic database; without it the app serves the demo clinic."""
+    configured = os.environ.get("CLINIC_DB", "").strip()
+    if configured:
+        return ClinicConfig(Path(configured).expanduser().resolve(), demo=False)
+    return ClinicConfig(DEMO_DB, demo=True)

@@ -1,0 +1,55 @@
+"""SQL for user accounts."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .db import Database
+
+
+def insert_user(cur, username: str, display_name: str, role: str, password_hash: str, at: datetime) -> int:
+    return cur.execute(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING user_id", [username, display_name, role, password_hash, at]).fetchone()[0]
+
+
+def user_by_name(cur_or_db, username: str) -> dict[str, Any] | None:
+    sql = "SELECT * FROM users WHERE lower(username) = lower(?)"
+    if isinstance(cur_or_db, Database):
+        return cur_or_db.row(sql, [username])
+    result = cur_or_db.execute(sql, [username])
+    names = [d[0] for d in result.description]
+    row = result.fetchone()
+    return dict(zip(names, row)) if row else None
+
+
+def record_failure(cur, user_id: int, locked_until: datetime | None) -> None:
+    cur.execute("UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = ? WHERE user_id = ?",
+                [locked_until, user_id])
+
+
+def record_success(cur, user_id: int) -> None:
+    cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", [user_id])
+
+
+def update_user(cur, user_id: int, *, role: str | None = None, active: bool | None = None,
+                password_hash: str | None = None, display_name: str | None = None) -> None:
+    for column, value in (("role", role), ("active", active), ("password_hash", password_hash),
+                          ("display_name", display_name)):
+        if value is not None:
+            cur.execute(f"UPDATE users SET {column} = ?, version = version + 1 WHERE user_id = ?", [value, user_id])
+
+
+def list_users(db: Database) -> list[dict[str, Any]]:
+    return db.rows("SELECT user_id, username, display_name, role, active, failed_attempts, locked_until, created_at"
+                   " FROM users ORDER BY username")
+
+
+def clinicians(db: Database) -> list[dict[str, Any]]:
+    """Users who can be assigned a case."""
+    return db.rows("SELECT user_id, username, display_name FROM users"
+                   " WHERE active AND role IN ('clinician', 'administrator') ORDER BY display_name")
+
+
+def count_users(db: Database) -> int:
+    return db.scalar("SELECT count(*) FROM users")
