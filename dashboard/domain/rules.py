@@ -128,3 +128,28 @@ def pain_light(pain: int | None, thresholds: Thresholds | None = None) -> str | 
     if pain <= t["pain_amber_max"]:
         return "amber"
     return "red"
+
+
+# -- red flags (CLINICAL.md §2): any one prompts referral -------------------------------------------
+
+def red_flags(latest: dict | None, imaging: list[dict], thresholds: Thresholds | None = None) -> list[str]:
+    """Red flags standing on an episode: those ticked at the latest assessment, rest/night pain shown by
+    a Nirschl phase of 6-7, and imaging that calls for an urgent surgical opinion."""
+    from .model import RED_FLAGS  # local import keeps this module's top free of the model's size
+    t = thresholds or default_thresholds()
+    found = []
+    if latest:
+        found += [flag.label for flag in RED_FLAGS if latest.get(flag.code)]
+        phase = latest.get("nirschl_phase")
+        if phase is not None and phase >= 6 and not latest.get("rf_rest_night_pain"):
+            found.append(f"Nirschl phase {phase}: pain at rest or at night")
+    for report in imaging:
+        tendons = report.get("tendons_avulsed") or 0
+        retraction = report.get("retraction_cm")
+        if report.get("avulsion") and tendons >= t["avulsion_tendons"]:
+            found.append(f"Imaging {report['imaged_on']}: avulsion of {tendons} tendons: urgent surgical opinion, "
+                         "ideally within 4 weeks")
+        elif retraction is not None and retraction == retraction and retraction > t["avulsion_retraction_cm"]:
+            found.append(f"Imaging {report['imaged_on']}: retraction {retraction:g} cm: urgent surgical opinion, "
+                         "ideally within 4 weeks")
+    return found

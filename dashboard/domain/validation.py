@@ -245,11 +245,12 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
     c = Checker(raw)
     c.day("assessed_on", "Assessment date", required=True, today=today,
           not_before=(episode.get("onset_date"), "the episode's onset date"))
-    avg = c.integer("pain_avg", "Average pain (last week)", 0, 10, required=True, unit="/10")
-    worst = c.integer("pain_worst", "Worst pain (last week)", 0, 10, required=True, unit="/10")
-    if avg is not None and worst is not None and worst < avg and "pain_worst" not in c.problems:
+    avg = c.integer("pain_avg", "Average pain (last week)", 0, 10, required=True)
+    worst = c.integer("pain_worst", "Worst pain (last week)", 0, 10, required=True)
+    both_valid = not ({"pain_avg", "pain_worst"} & set(c.problems))
+    if both_valid and avg is not None and worst is not None and worst < avg:
         c.problem("pain_worst", f"Worst pain ({worst}) cannot be lower than average pain ({avg}).")
-    task = c.integer("pain_task", "Pain during the meaningful task", 0, 10, unit="/10")
+    task = c.integer("pain_task", "Pain during the meaningful task", 0, 10)
     task_name = c.text("pain_task_name", "Meaningful task", max_len=80)
     if task is not None and not task_name:
         c.problem("pain_task_name", "Name the task the pain score refers to (e.g. running 5 km).")
@@ -303,7 +304,7 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
     for test in PROVOCATION_TESTS:
         name = f"test_{test.code}"
         result = c.choice(name, test.label, results)
-        pain = c.integer(f"{name}_pain", f"{test.label}: pain", 0, 10, unit="/10")
+        pain = c.integer(f"{name}_pain", f"{test.label}: pain", 0, 10)
         if result == TestResult.POSITIVE and pain is None:
             c.problem(f"{name}_pain", f"{test.label} is positive: record the pain it reproduced (0-10).")
         if result != TestResult.POSITIVE and pain is not None:
@@ -311,7 +312,7 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
 
     for side in ("left", "right"):
         reps = c.integer(f"bridge_reps_{side}", f"Bridge reps, {side}", 0, 150, unit="reps")
-        pain = c.integer(f"bridge_pain_{side}", f"Bridge pain, {side}", 0, 10, unit="/10")
+        pain = c.integer(f"bridge_pain_{side}", f"Bridge pain, {side}", 0, 10)
         if pain is not None and reps is None:
             c.problem(f"bridge_pain_{side}", f"Record the {side} bridge reps with its pain.")
 

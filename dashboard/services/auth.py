@@ -86,19 +86,22 @@ class SignInRefused(Exception):
 
 
 def sign_in(db: Database, username: str, password: str, now: datetime | None = None) -> User:
+    """Check the password. A failure is counted, may lock the account, and is audited: those writes are
+    committed before the refusal is raised."""
     now = now or utc_now()
     username = (username or "").strip()
+    refusal = None
     with db.transaction() as cur:
         row = user_sql.user_by_name(cur, username)
         if row is None or not row["active"]:
             verify_password(password or "", _DUMMY_HASH)  # same cost whether or not the name exists
             audit.append(cur, username or "(blank)", "sign_in_failed", "user", None, after={"reason": "unknown or inactive"})
-            raise SignInRefused("Username or password is not right.")
-        if row["locked_until"] is not None and row["locked_until"] > now:
+            refusal = "Username or password is not right."
+        elif row["locked_until"] is not None and row["locked_until"] > now:
             wait = int((row["locked_until"] - now).total_seconds()) + 1
             audit.append(cur, row["username"], "sign_in_failed", "user", row["user_id"], after={"reason": "locked"})
-            raise SignInRefused(f"Too many failed attempts. Try again in {wait} seconds.")
-        if not verify_password(password or "", row["password_hash"]):
+            refusal = f"Too many failed attempts. Try again in {wait} seconds."
+        elif not verify_password(password or "", row["password_hash"]):
             failures = row["failed_attempts"] + 1
             locked = None
             if failures >= FREE_ATTEMPTS:
@@ -106,12 +109,15 @@ def sign_in(db: Database, username: str, password: str, now: datetime | None = N
             user_sql.record_failure(cur, row["user_id"], locked)
             audit.append(cur, row["username"], "sign_in_failed", "user", row["user_id"],
                          after={"failed_attempts": failures})
+            refusal = "Username or password is not right."
             if locked:
-                raise SignInRefused(f"Username or password is not right. The account is locked until "
-                                    f"{locked:%H:%M:%S} UTC after {failures} failed attempts.")
-            raise SignInRefused("Username or password is not right.")
-        user_sql.record_success(cur, row["user_id"])
-        audit.append(cur, row["username"], "sign_in", "user", row["user_id"])
+                refusal += (f" After {failures} failed attempts the account is locked until "
+                            f"{locked:%H:%M:%S} UTC.")
+        else:
+            user_sql.record_success(cur, row["user_id"])
+            audit.append(cur, row["username"], "sign_in", "user", row["user_id"])
+    if refusal:
+        raise SignInRefused(refusal)
     return User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
 
 

@@ -40,12 +40,33 @@ def _today(today: date | None) -> date:
 
 # -- patients --------------------------------------------------------------------------------------
 
+def _taken_message(clinic_id: str) -> str:
+    return f"Another patient already has clinic ID {clinic_id}."
+
+
+def _valid_patient(db: Database, raw: dict[str, Any], today: date, patient_id: int | None) -> dict[str, Any]:
+    """Validated values; a clinic ID already in use is reported with the other problems."""
+    check = validation.check_patient(raw, today)
+    clinic_id = check.clean.get("clinic_id")
+    if clinic_id and "clinic_id" not in check.problems:
+        with db.cursor() as cur:
+            other = sql.patient_id_for_clinic_id(cur, clinic_id)
+        if other is not None and other != patient_id:
+            check.problem("clinic_id", _taken_message(clinic_id))
+    return require_valid(check)
+
+
+def _refuse_taken_clinic_id(cur, clinic_id: str, patient_id: int | None) -> None:
+    """The same check inside the write transaction, for a save racing another."""
+    other = sql.patient_id_for_clinic_id(cur, clinic_id)
+    if other is not None and other != patient_id:
+        raise FieldProblems({"clinic_id": _taken_message(clinic_id)})
+
 def create_patient(db: Database, actor: User, raw: dict[str, Any], *, today: date | None = None) -> int:
     require(actor, Permission.EDIT)
-    values = require_valid(validation.check_patient(raw, _today(today)))
+    values = _valid_patient(db, raw, _today(today), None)
     with db.transaction() as cur:
-        if sql.patient_id_for_clinic_id(cur, values["clinic_id"]) is not None:
-            raise FieldProblems({"clinic_id": f"Another patient already has clinic ID {values['clinic_id']}."})
+        _refuse_taken_clinic_id(cur, values["clinic_id"], None)
         patient_id = sql.insert_patient(cur, values, utc_now(), actor.username)
         audit.append(cur, actor.username, "create", "patient", patient_id, after=values)
     return patient_id
@@ -54,14 +75,12 @@ def create_patient(db: Database, actor: User, raw: dict[str, Any], *, today: dat
 def update_patient(db: Database, actor: User, patient_id: int, raw: dict[str, Any], expected_version: int,
                    *, today: date | None = None) -> None:
     require(actor, Permission.EDIT)
-    values = require_valid(validation.check_patient(raw, _today(today)))
+    values = _valid_patient(db, raw, _today(today), patient_id)
     with db.transaction() as cur:
         before = sql.patient_row(cur, patient_id)
         if before is None:
             raise NotFound("No such patient.")
-        other = sql.patient_id_for_clinic_id(cur, values["clinic_id"])
-        if other is not None and other != patient_id:
-            raise FieldProblems({"clinic_id": f"Another patient already has clinic ID {values['clinic_id']}."})
+        _refuse_taken_clinic_id(cur, values["clinic_id"], patient_id)
         if not sql.update_patient(cur, patient_id, values, expected_version, utc_now(), actor.username):
             raise StaleRecord("patient", before["updated_by"], before["updated_at"])
         audit.append(cur, actor.username, "update", "patient", patient_id,

@@ -1,0 +1,60 @@
+"""The router: sign-in gate, the page list for the user's role, the shared sidebar. Nothing else."""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.services import auth  # noqa: E402
+from dashboard.ui import session  # noqa: E402
+
+st.set_page_config(page_title="Hamstring clinic", page_icon=":material/personal_injury:", layout="wide")
+
+db = session.database()
+info = session.clinic()
+user = session.user()
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def page(name: str, title: str, icon: str, **kw) -> st.Page:
+    return st.Page(PAGES / f"{name}.py", title=title, icon=f":material/{icon}:", url_path=name, **kw)
+
+
+if user is None:
+    if auth.needs_first_admin(db):
+        pages = [page("setup", "Set up the clinic", "rocket_launch", default=True)]
+    else:
+        pages = [page("sign_in", "Sign in", "login", default=True)]
+else:
+    clinic_pages = [
+        page("register", "Patients", "group", default=True),
+        page("patient", "Patient", "person"),
+        page("case", "Case", "monitor_heart"),
+    ]
+    if auth.can(user, auth.Permission.EDIT):
+        clinic_pages += [page("assessment", "Assessment", "edit_note"),
+                         page("imaging", "Imaging report", "radiology")]
+    admin_pages = []
+    if auth.can(user, auth.Permission.IMPORT):
+        admin_pages.append(page("import_patients", "Import patients", "upload_file"))
+    if auth.can(user, auth.Permission.MANAGE_USERS):
+        admin_pages.append(page("users", "Users", "manage_accounts"))
+    pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
+
+with st.sidebar:
+    st.markdown(f"**{info.name}**")
+    if info.demo:
+        st.warning("DEMO clinic: fictional patients only.", icon=":material/science:")
+    if user is not None:
+        st.caption(f"Signed in as {user.display_name} ({user.role.value.replace('_', ' ')})")
+        if st.button("Sign out", icon=":material/logout:"):
+            auth.sign_out(db, user)
+            session.set_user(None)
+            st.rerun()
+
+if info.demo:
+    st.caption(":orange-badge[DEMO] This is the demo clinic; every person in it is fictional.")
+st.navigation(pages).run()

@@ -1,0 +1,29 @@
+import streamlit as st
+
+from dashboard.services import auth, importer
+from dashboard.ui import session
+
+db = session.database()
+me = session.signed_in_user()
+st.title("Import patients")
+session.show_flash()
+if not auth.can(me, auth.Permission.IMPORT):
+    st.error("Only an administrator can import patients.")
+    st.stop()
+st.markdown(
+    "Upload a **UTF-8 CSV** file with a header line. Required columns: `patient_id` (the clinic ID), "
+    "`given_name`, `family_name`, `date_of_birth` (YYYY-MM-DD). Optional: `sex`, `phone`, `email`; and "
+    "`side`, `region`, `onset_date`, `clinician` (a username) to open an episode, with `severity` "
+    "(default moderate) and `onset_type` (default gradual). The whole file is checked first: if any row is "
+    "wrong, nothing is imported.")
+upload = st.file_uploader("CSV file", type=["csv"], key="import_file")
+if upload is not None and st.button("Import", type="primary"):
+    ok, report = session.attempt("import", importer.import_patients_csv, db, me, upload.getvalue())
+    if ok:
+        session.flash(f"Imported {report['patients']} patients and opened {report['episodes']} episodes.")
+        st.rerun()
+session.show_summary("import")
+problems = session.problems("import")
+if problems:
+    st.dataframe([{"Where": where, "Problem": text} for where, text in problems.items()], hide_index=True,
+                 width="stretch")

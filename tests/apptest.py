@@ -1,0 +1,48 @@
+"""Helpers to drive the real app with streamlit's AppTest."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.domain.model import Role, User
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+def start(monkeypatch, db_path, user: User | None = None, **state) -> AppTest:
+    monkeypatch.setenv("CLINIC_DB", str(db_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        at.session_state["user"] = user
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label] + [b for b in at.form_submit_button if b.label == label]
+    assert matches, f"no button {label!r}: {[b.label for b in at.button] + [b.label for b in at.form_submit_button]}"
+    return matches[0]
+
+
+def texts(at: AppTest) -> str:
+    """Everything a person would read on the page, as one string."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "metric"):
+        for el in getattr(at, kind):
+            parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
+    for table in list(at.dataframe) + list(at.table):
+        parts.append(table.value.to_string())
+    return "\n".join(parts)
+
+
+def as_user(db, username) -> User:
+    row = db.row("SELECT user_id, username, display_name, role FROM users WHERE username = ?", [username])
+    return User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))

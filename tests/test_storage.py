@@ -1,0 +1,94 @@
+"""The storage layer against real DuckDB files: migrations, transactions, the write lock, the file lock."""
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from dashboard.storage import db as dbmod
+from dashboard.storage.db import Database, DatabaseInUse, latest_migration
+
+
+def test_new_file_is_migrated_to_latest_and_recorded(tmp_path):
+    db = Database(tmp_path / "new.duckdb")
+    assert db.schema_version() == latest_migration()
+    rows = db.rows("SELECT version, name FROM schema_version ORDER BY version")
+    assert [r["version"] for r in rows] == list(range(1, latest_migration() + 1))
+    assert rows[0]["name"] == "001_clinic_record.sql"
+    db.close()
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = tmp_path / "c.duckdb"
+    Database(path).close()
+    db = Database(path)
+    assert db.migrate() == []
+    assert db.scalar("SELECT count(*) FROM schema_version") == latest_migration()
+    db.close()
+
+
+def test_old_database_is_upgraded_in_place(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    every = dbmod._migration_files()
+    monkeypatch.setattr(dbmod, "_migration_files", lambda: every[:1])
+    old = Database(path)
+    old.rows("SELECT 1")
+    with old.transaction() as cur:
+        cur.execute("INSERT INTO clinic_settings VALUES ('clinic_name', 'Old clinic', now()::TIMESTAMP, 'x')")
+    old.close()
+    monkeypatch.setattr(dbmod, "_migration_files", lambda: every)
+    upgraded = Database(path)
+    assert upgraded.schema_version() == latest_migration()
+    assert upgraded.scalar("SELECT setting_value FROM clinic_settings WHERE setting_key = 'clinic_name'") == "Old clinic"
+    upgraded.close()
+
+
+def test_failed_transaction_leaves_nothing(tmp_path):
+    db = Database(tmp_path / "t.duckdb")
+    with pytest.raises(RuntimeError):
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO clinic_settings VALUES ('a', 'b', now()::TIMESTAMP, 'x')")
+            raise RuntimeError("boom")
+    assert db.scalar("SELECT count(*) FROM clinic_settings") == 0
+    db.close()
+
+
+def test_concurrent_writers_in_one_process_all_land(tmp_path):
+    db = Database(tmp_path / "w.duckdb")
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(50):
+                with db.transaction() as cur:
+                    cur.execute("INSERT INTO clinic_settings VALUES (?, 'v', now()::TIMESTAMP, 'x')", [f"k{n}-{i}"])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.scalar("SELECT count(*) FROM clinic_settings") == 400
+    db.close()
+
+
+def test_second_process_gets_a_clear_message(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    holder = Database(path)
+    code = ("import sys; from dashboard.storage.db import Database, DatabaseInUse\n"
+            "try:\n    Database(sys.argv[1])\nexcept DatabaseInUse as e:\n    print('IN USE:', e); sys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "already open in another program" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    holder.close()
+
+
+def test_not_a_database_is_reported(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("this is not a database")
+    with pytest.raises(dbmod.DatabaseError):
+        Database(bad)
