@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,21 +17,28 @@ from .storage.db import Database, DatabaseError, DatabaseInUse
 
 
 def _cmd_serve(args) -> int:
+    """Open the clinic database (holding its lock for the life of the server), then run Streamlit in
+    this same process, so a second server on the same file is refused at once with a clear message."""
+    from .services.clinic import open_clinic
     cfg = config.from_environment()
-    try:  # open once here so a locked or broken file is reported before the server starts
-        from .services.clinic import open_clinic
-        db = open_clinic(cfg)
-        db.close()
+    try:
+        held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file
     except (DatabaseInUse, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = Path(__file__).resolve().parent / "app.py"
     print(f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
           file=sys.stderr)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    os.chdir(config.ROOT)  # .streamlit/config.toml is read from here
+    from streamlit.web import cli as streamlit_cli
+    sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
     if args.address:
-        cmd += ["--server.address", args.address]
-    return subprocess.call(cmd, cwd=config.ROOT)
+        sys.argv += ["--server.address", args.address]
+    try:
+        streamlit_cli.main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
 
 
 def _cmd_demo(args) -> int:
