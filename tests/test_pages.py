@@ -147,7 +147,7 @@ def test_find_patient_and_open_case(monkeypatch, demo):
     assert f"{ep['given_name']} {ep['family_name']}" in [t.value for t in at.title]
     button(at, "Open case").click()
     at.run()
-    assert "Assessments" in [s.value for s in at.subheader]
+    assert "Assessments" in [t.label for t in at.tabs]
 
 
 def test_assessment_form_end_to_end(monkeypatch, demo):

@@ -359,3 +359,71 @@ def check_imaging(raw: dict[str, Any], *, episode: dict[str, Any], date_of_birth
     c.decimal("thickness_mm", "Tendon thickness", 0, 50, unit="mm")
     c.text("report_text", "Report", max_len=20000, multiline=True)
     return c
+
+
+# -- tiers, stages, treatments, prescriptions (CLINICAL.md §3) --------------------------------------
+
+TREATMENT_TIER = {"shockwave": "adjunct", "dry_needling": "adjunct", "soft_tissue": "adjunct",
+                  "injection": "regenerative"}
+TIER_ORDER = {"conservative": 0, "adjunct": 1, "regenerative": 2}
+
+
+def check_change(raw: dict[str, Any], *, kind: str, current: Any, since: date, opened_on: date, today: date) -> Checker:
+    """A tier or stage change: a new value, dated on or after the current period's start, with a reason."""
+    c = Checker(raw)
+    if kind == "tier":
+        value = c.choice("tier", "Tier", list(TIER_ORDER), required=True)
+    else:
+        value = c.integer("stage", "Loading stage", 1, 4, required=True)
+    if value is not None and value == current:
+        c.problem(kind, f"The episode is already in {kind} {current}.")
+    c.day("effective_on", "Effective date", required=True, today=today,
+          not_before=(max(since, opened_on), "the start of the current period (history is never rewritten)"))
+    c.text("reason", "Reason", required=True, max_len=1000, multiline=True)
+    return c
+
+
+def check_treatment(raw: dict[str, Any], *, tier: str, opened_on: date, today: date) -> Checker:
+    c = Checker(raw)
+    kind = c.choice("kind", "Treatment", list(TREATMENT_TIER), required=True)
+    c.day("given_on", "Date given", required=True, today=today, not_before=(opened_on, "the episode's start"))
+    if kind and TIER_ORDER.get(tier, 0) < TIER_ORDER[TREATMENT_TIER[kind]]:
+        c.problem("kind", f"{kind.replace('_', ' ').capitalize()} belongs to the {TREATMENT_TIER[kind]} tier; the case is "
+                          f"in the {tier} tier. Change the tier first, with its reason.")
+    if kind == "shockwave":
+        c.choice("shockwave_type", "Shockwave type", ["radial", "focused"], required=True)
+        c.integer("impulses", "Impulses", 100, 10000, required=True)
+        c.decimal("energy_flux", "Energy flux density", 0.01, 0.6, required=True, unit="mJ/mm2")
+        session = c.integer("session_number", "Session number", 1, 20, required=True)
+        planned = c.integer("sessions_planned", "Sessions planned", 1, 20, required=True)
+        if session and planned and session > planned:
+            c.problem("session_number", f"Session {session} of {planned}: the session number cannot exceed the plan.")
+    if kind == "injection":
+        c.choice("injection_type", "Injection", ["prp", "prolotherapy", "corticosteroid"], required=True)
+        c.choice("side", "Side injected", ["left", "right"], required=True)
+        c.choice("image_guidance", "Image guidance", ["ultrasound", "none"], required=True)
+    c.text("notes", "Notes", max_len=2000, multiline=True)
+    return c
+
+
+def check_prescription(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The exercises of a prescription; problems keyed 'row N: field'."""
+    problems: dict[str, str] = {}
+    clean = []
+    kept = [i for i in items if any(not _blank(v) for v in i.values())]
+    if not kept:
+        return [], {"items": "A prescription needs at least one exercise."}
+    for n, item in enumerate(kept, start=1):
+        c = Checker(item)
+        c.text("exercise", "Exercise", required=True, max_len=80)
+        c.integer("sets", "Sets", 1, 10, required=True)
+        reps = c.integer("reps", "Reps", 1, 100)
+        hold = c.integer("hold_seconds", "Hold (seconds)", 5, 3600)
+        if reps is None and hold is None and "reps" not in c.problems and "hold_seconds" not in c.problems:
+            c.problem("reps", "Give reps or a hold time.")
+        c.text("load_cue", "Load cue", max_len=120)
+        c.integer("days_per_week", "Days a week", 1, 7, required=True)
+        for name, text in c.problems.items():
+            problems[f"row {n}: {name}"] = text
+        clean.append(c.clean)
+    return clean, problems

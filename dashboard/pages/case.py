@@ -1,7 +1,14 @@
+"""One episode of care: where it stands, what the rules flag, the charts, and its full record."""
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from dashboard import charts
+from dashboard.domain import rules
+from dashboard.domain.exercises import STAGE_NAMES
 from dashboard.domain.model import label_of
-from dashboard.services import auth, cases, records
+from dashboard.services import auth, care, cases, caseload, records
 from dashboard.ui import assessment_view, labels, session, tables
 
 db = session.database()
@@ -13,97 +20,271 @@ if episode_id is None:
     st.stop()
 view = cases.case_view(db, me, episode_id)
 ep = view.episode
-can_edit = auth.can(me, auth.Permission.EDIT)
+verdict = caseload.case_rules(db, me, episode_id)
+result = verdict.result
+can_edit = auth.can(me, auth.Permission.EDIT) and ep["status"] == "open"
 
-if view.red_flags:
-    st.error("### RED FLAG: refer on\n" + "\n".join(f"- {labels.md(text)}" for text in view.red_flags),
-             icon=":material/emergency:")
+# -- red flags: first thing on the page ---------------------------------------------------------------
+if result["red_flag"]:
+    reasons = view.red_flags or ["A red flag is recorded on this case."]
+    st.error("### RED FLAG: refer on\n" + "\n".join(f"- {labels.md(text)}" for text in reasons)
+             + f"\n\n*{rules.RULES['red_flag'].source} ({rules.RULES['red_flag'].level})*", icon=":material/emergency:")
+
 st.title(f"{ep['given_name']} {ep['family_name']}")
 session.show_flash()
 st.markdown(f"{labels.md(ep['clinic_id'])} · {labels.episode_title(ep)}")
-c = st.columns(5)
+c = st.columns(6)
 c[0].metric("Tier", label_of(ep["tier"]))
 c[1].metric("Loading stage", ep["stage"])
 c[2].metric("Weeks in episode", view.weeks_in_episode)
 c[3].metric("Weeks in tier", view.weeks_in_tier)
 c[4].metric("Severity", label_of(ep["severity"]))
+visa_change = result.get("visa_change")
+c[5].metric("VISA-H", "-" if pd.isna(result.get("visa_latest")) else int(result["visa_latest"]),
+            None if pd.isna(visa_change) else f"{visa_change:+.0f} from baseline")
 st.caption(f"Clinician {ep['clinician_name']} · onset {ep['onset_date']:%d %b %Y} ({label_of(ep['onset_type']).lower()})"
            f" · sport {labels.md(ep['sport'])} · referred by {labels.md(ep['referral_source'])}"
            + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}" if ep["closed_on"] else ""))
 
-if can_edit and ep["status"] == "open":
-    b1, b2, b3 = st.columns([1, 1, 3])
+# -- what the rules say -------------------------------------------------------------------------------------
+LIGHT = {"green": ":green-badge[green]", "amber": ":orange-badge[amber]", "red": ":red-badge[red]"}
+flags = []
+if result.get("pain_light"):
+    flags.append(("pain_light", f"Latest session pain {LIGHT[result['pain_light']]}"))
+for rule_id, text in (("hold_stage", "Next morning not settled: hold the stage"),
+                      ("improved", "Meaningful improvement"), ("stalled", "Stalled"),
+                      ("bridge_deficit", "Bridge deficit"), ("review_overdue", "Review overdue"),
+                      ("incidental_mri", "MRI type III may be incidental (over 45)")):
+    if result.get(rule_id):
+        flags.append((rule_id, text))
+with st.container(border=True):
+    st.markdown("**Flags:** " + (" · ".join(text for _, text in flags) if flags else "none"))
+    with st.expander("Why, and the sources"):
+        for rule_id, _ in flags:
+            rule = rules.RULES[rule_id]
+            st.markdown(f"- **{label_of(rule_id)}**: {rule.statement} *Source: {rule.source} ({rule.level}).*")
+        st.caption(f"Improvement: VISA-H change {labels.show(result.get('visa_change'))}, average pain change "
+                   f"{labels.show(result.get('pain_change_pct'))}%, latest global rating {labels.show(result.get('groc_latest'))}. "
+                   "VISA-H has no published MCID: the VISA-P value of 13 points is used (extrapolated).")
+
+for rule in verdict.suggestions:
+    with st.container(border=True):
+        st.markdown(f"**Suggestion: {label_of(rule.rule_id)}.** {rule.statement}")
+        st.caption(f"Source: {rule.source} · evidence: {rule.level}. The app suggests; you decide and record why.")
+        if can_edit:
+            scope = f"decide_{rule.rule_id}"
+            session.show_summary(scope)
+            with st.form(f"{scope}_form"):
+                reason = st.text_input("Your reason", key=f"{scope}_reason")
+                session.show_problem(scope, "reason")
+                action = {"adjunct": "Accept: move to adjunct tier", "regenerative": "Accept: move to regenerative tier"}
+                accept_label = action.get(rule.suggests_tier) or (
+                    "Accept: progress the stage" if rule.rule_id == "ready_to_progress" else "Accept")
+                a1, a2 = st.columns(2)
+                accept = a1.form_submit_button(accept_label, type="primary")
+                dismiss = a2.form_submit_button("Dismiss")
+            if accept or dismiss:
+                ok, _ = session.attempt(scope, care.decide, db, me, episode_id, rule.rule_id, bool(accept), reason)
+                if ok:
+                    session.flash("Decision recorded." + (" Tier changed." if accept and rule.suggests_tier else ""))
+                st.rerun()
+
+if can_edit:
+    b1, b2, _ = st.columns([1, 1, 3])
     if b1.button("Record assessment", type="primary", icon=":material/edit_note:"):
         st.switch_page("pages/assessment.py")
     if b2.button("Add imaging report", icon=":material/radiology:"):
         st.switch_page("pages/imaging.py")
 
-st.subheader("Assessments")
-frame = view.assessments
-if frame.empty:
-    st.info("No assessments yet.")
-else:
-    table = frame.assign(signed=frame["signed_at"].notna().map({True: "signed", False: "draft"}))[
-        ["assessed_on", "clinician_name", "pain_avg", "pain_worst", "visa_h_total", "bridge_reps_left",
-         "bridge_reps_right", "groc", "signed"]].rename(columns={
-        "assessed_on": "Date", "clinician_name": "Clinician", "pain_avg": "Pain avg", "pain_worst": "Pain worst",
-        "visa_h_total": "VISA-H", "bridge_reps_left": "Bridge L", "bridge_reps_right": "Bridge R", "groc": "GROC",
-        "signed": "Status"})
-    st.caption("Newest first. Choose a row to open it in full.")
-    picked = tables.show(table, key=f"case_assessments_{episode_id}", selectable=True)
-    rows = picked.selection.rows if picked else []
-    chosen = frame.iloc[rows[0]] if rows else frame.iloc[0]
-    assessment = records.assessment(db, me, int(chosen["assessment_id"]))
-    with st.container(border=True):
-        status = (f"signed by {assessment['signed_by']} {assessment['signed_at']:%d %b %Y %H:%M} UTC"
-                  if assessment["signed_at"] else "draft (unsigned)")
-        st.markdown(f"**Assessment of {assessment['assessed_on']:%d %b %Y}** by {assessment['clinician_name']} · {status}")
-        assessment_view.render(assessment, ep["side"])
-        notes = view.addenda[view.addenda["assessment_id"] == assessment["assessment_id"]]
-        for note in notes.to_dict("records"):
-            st.info(f"**Addendum** {note['created_at']:%d %b %Y %H:%M} by {note['created_by']}: "
-                    f"reason: {labels.md(note['reason'])}  \n{labels.md(note['body'])}", icon=":material/note_add:")
-        scope = f"addendum_{assessment['assessment_id']}"
-        if can_edit and assessment["signed_at"] is None:
-            if st.button("Sign assessment", icon=":material/verified:", key=f"sign_{assessment['assessment_id']}"):
-                ok, _ = session.attempt(scope, records.sign_assessment, db, me, int(assessment["assessment_id"]))
+# -- charts ----------------------------------------------------------------------------------------------------
+if not view.assessments.empty:
+    chart = charts.episode_charts(view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
+                                  side=ep["side"], opened_on=ep["opened_on"], end=ep["closed_on"] or date.today(),
+                                  thresholds=verdict.thresholds)
+    st.altair_chart(chart, width="stretch")
+    st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative). Dashed lines: stage "
+               "changes. Purple lines: imaging. Blue band: from the VISA-H baseline to a meaningful gain.")
+
+tab_assess, tab_path, tab_rx, tab_img = st.tabs(["Assessments", "Treatment path", "Exercise prescription", "Imaging"])
+
+with tab_assess:
+    frame = view.assessments
+    if frame.empty:
+        st.info("No assessments yet.")
+    else:
+        table = frame.assign(signed=frame["signed_at"].notna().map({True: "signed", False: "draft"}))[
+            ["assessed_on", "clinician_name", "pain_avg", "pain_worst", "visa_h_total", "bridge_reps_left",
+             "bridge_reps_right", "groc", "signed"]].rename(columns={
+            "assessed_on": "Date", "clinician_name": "Clinician", "pain_avg": "Pain avg", "pain_worst": "Pain worst",
+            "visa_h_total": "VISA-H", "bridge_reps_left": "Bridge L", "bridge_reps_right": "Bridge R", "groc": "GROC",
+            "signed": "Status"})
+        st.caption("Newest first. Choose a row to open it in full.")
+        picked = tables.show(table, key=f"case_assessments_{episode_id}", selectable=True)
+        rows = picked.selection.rows if picked else []
+        chosen = frame.iloc[rows[0]] if rows else frame.iloc[0]
+        assessment = records.assessment(db, me, int(chosen["assessment_id"]))
+        with st.container(border=True):
+            status = (f"signed by {assessment['signed_by']} {assessment['signed_at']:%d %b %Y %H:%M} UTC"
+                      if assessment["signed_at"] else "draft (unsigned)")
+            st.markdown(f"**Assessment of {assessment['assessed_on']:%d %b %Y}** by {assessment['clinician_name']} · {status}")
+            assessment_view.render(assessment, ep["side"])
+            notes = view.addenda[view.addenda["assessment_id"] == assessment["assessment_id"]]
+            for note in notes.to_dict("records"):
+                st.info(f"**Addendum** {note['created_at']:%d %b %Y %H:%M} by {note['created_by']}: "
+                        f"reason: {labels.md(note['reason'])}  \n{labels.md(note['body'])}", icon=":material/note_add:")
+            scope = f"addendum_{assessment['assessment_id']}"
+            if auth.can(me, auth.Permission.EDIT) and assessment["signed_at"] is None:
+                if st.button("Sign assessment", icon=":material/verified:", key=f"sign_{assessment['assessment_id']}"):
+                    ok, _ = session.attempt(scope, records.sign_assessment, db, me, int(assessment["assessment_id"]))
+                    if ok:
+                        session.flash("Assessment signed; it can no longer be changed, only amended with an addendum.")
+                    st.rerun()
+            elif auth.can(me, auth.Permission.EDIT):
+                with st.expander("Add an addendum (signed records are never changed)"):
+                    with st.form(f"{scope}_form"):
+                        reason = st.text_input("Reason for the addendum", key=f"{scope}_reason")
+                        session.show_problem(scope, "reason")
+                        body = st.text_area("Correction or addition", key=f"{scope}_body")
+                        session.show_problem(scope, "body")
+                        if st.form_submit_button("Add addendum"):
+                            ok, _ = session.attempt(scope, records.add_addendum, db, me,
+                                                    int(assessment["assessment_id"]), reason, body)
+                            if ok:
+                                session.flash("Addendum added.")
+                            st.rerun()
+            session.show_summary(scope)
+
+with tab_path:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Tier history**")
+        tables.show(view.tiers[["tier", "effective_on", "ended_on", "reason", "clinician_name"]])
+    with c2:
+        st.markdown("**Loading stage history**")
+        tables.show(view.stages[["stage", "effective_on", "ended_on", "reason", "clinician_name"]])
+    if can_edit:
+        c1, c2 = st.columns(2)
+        with c1.form("change_tier_form"):
+            st.markdown("**Change tier** (up, or back down)")
+            session.show_summary("change_tier")
+            tier = st.selectbox("New tier", ["conservative", "adjunct", "regenerative"], format_func=label_of,
+                                key="change_tier_tier")
+            session.show_problem("change_tier", "tier")
+            when = st.date_input("Effective from", value=date.today(), key="change_tier_when", format="YYYY-MM-DD")
+            session.show_problem("change_tier", "effective_on")
+            why = st.text_area("Reason", key="change_tier_reason", height=68)
+            session.show_problem("change_tier", "reason")
+            if st.form_submit_button("Change tier"):
+                ok, _ = session.attempt("change_tier", care.change_tier, db, me, episode_id,
+                                        {"tier": tier, "effective_on": when, "reason": why})
                 if ok:
-                    session.flash("Assessment signed; it can no longer be changed, only amended with an addendum.")
+                    session.flash(f"Tier changed to {tier}.")
                 st.rerun()
-        elif can_edit:
-            with st.expander("Add an addendum (signed records are never changed)"):
-                session.show_summary(scope)
-                with st.form(f"{scope}_form"):
-                    reason = st.text_input("Reason for the addendum", key=f"{scope}_reason")
-                    session.show_problem(scope, "reason")
-                    body = st.text_area("Correction or addition", key=f"{scope}_body")
-                    session.show_problem(scope, "body")
-                    if st.form_submit_button("Add addendum"):
-                        ok, _ = session.attempt(scope, records.add_addendum, db, me,
-                                                int(assessment["assessment_id"]), reason, body)
-                        if ok:
-                            session.flash("Addendum added.")
-                        st.rerun()
-        session.show_summary(scope)
+        with c2.form("change_stage_form"):
+            st.markdown("**Change loading stage**")
+            session.show_summary("change_stage")
+            stage = st.selectbox("New stage", [1, 2, 3, 4], format_func=STAGE_NAMES.get, key="change_stage_stage")
+            session.show_problem("change_stage", "stage")
+            when = st.date_input("Effective from", value=date.today(), key="change_stage_when", format="YYYY-MM-DD")
+            session.show_problem("change_stage", "effective_on")
+            why = st.text_area("Reason", key="change_stage_reason", height=68)
+            session.show_problem("change_stage", "reason")
+            if st.form_submit_button("Change stage"):
+                ok, _ = session.attempt("change_stage", care.change_stage, db, me, episode_id,
+                                        {"stage": stage, "effective_on": when, "reason": why})
+                if ok:
+                    session.flash(f"Loading stage changed to {stage}.")
+                st.rerun()
+    st.markdown("**Treatments**")
+    given = care.treatments(db, me, episode_id)
+    if given.empty:
+        st.caption("No adjunct or regenerative treatments recorded.")
+    else:
+        tables.show(given[["given_on", "kind", "shockwave_type", "impulses", "energy_flux", "session_number",
+                           "sessions_planned", "injection_type", "side", "image_guidance", "notes", "clinician_name"]])
+    if can_edit:
+        with st.expander("Record a treatment session", icon=":material/healing:",
+                         expanded=bool(session.problems("treatment"))):
+            session.show_summary("treatment")
+            kind = st.selectbox("Treatment", ["shockwave", "dry_needling", "soft_tissue", "injection"],
+                                format_func=label_of, key="treatment_kind")
+            with st.form("treatment_form"):
+                values = {"kind": kind, "given_on": st.date_input("Date given", value=date.today(),
+                                                                  key="treatment_given_on", format="YYYY-MM-DD")}
+                session.show_problem("treatment", "given_on")
+                session.show_problem("treatment", "kind")
+                if kind == "shockwave":
+                    st.caption("Protocol in the trial: radial, 2,500 impulses at 0.18 mJ/mm², about weekly for 4 weeks "
+                               "(Cacchio et al., AJSM 2011).")
+                    planned_before = int(given[given["kind"] == "shockwave"].shape[0])
+                    s1, s2, s3 = st.columns(3)
+                    values["shockwave_type"] = s1.selectbox("Type", ["radial", "focused"], key="treatment_sw_type")
+                    values["impulses"] = s2.number_input("Impulses", value=2500, step=100, key="treatment_impulses")
+                    session.show_problem("treatment", "impulses")
+                    values["energy_flux"] = s3.number_input("Energy flux (mJ/mm²)", value=0.18, step=0.01,
+                                                            format="%.2f", key="treatment_flux")
+                    session.show_problem("treatment", "energy_flux")
+                    values["session_number"] = s1.number_input("Session number", value=planned_before + 1, step=1,
+                                                               key="treatment_session")
+                    session.show_problem("treatment", "session_number")
+                    values["sessions_planned"] = s2.number_input("Sessions planned", value=4, step=1,
+                                                                 key="treatment_planned")
+                if kind == "injection":
+                    s1, s2, s3 = st.columns(3)
+                    values["injection_type"] = s1.selectbox("Injection", ["prp", "prolotherapy", "corticosteroid"],
+                                                            format_func=lambda v: {"prp": "PRP"}.get(v, label_of(v)),
+                                                            key="treatment_injection")
+                    values["side"] = s2.selectbox("Side", ["left", "right"], format_func=label_of, key="treatment_side")
+                    values["image_guidance"] = s3.selectbox("Image guidance", ["ultrasound", "none"],
+                                                            format_func=label_of, key="treatment_guidance")
+                    st.caption("Corticosteroid goes around, not into, the tendon (Zissen 2010; Nicholson 2014).")
+                values["notes"] = st.text_area("Notes", key="treatment_notes", height=68)
+                if st.form_submit_button("Record treatment"):
+                    ok, _ = session.attempt("treatment", care.record_treatment, db, me, episode_id, values)
+                    if ok:
+                        session.flash(f"{label_of(kind)} session recorded.")
+                    st.rerun()
 
-st.subheader("Imaging")
-if view.imaging.empty:
-    st.caption("No imaging reports.")
-for report in view.imaging.to_dict("records"):
-    findings = [name.replace("_", " ") for name in ("thickening", "hypoechogenicity", "neovascularity", "partial_tear",
-                                                    "peritendinous_oedema", "bone_marrow_oedema", "avulsion")
-                if report.get(name)]
-    with st.expander(f"{report['imaged_on']:%d %b %Y} · {label_of(report['modality'])}"
-                     + (f" · MRI type {int(report['mri_type'])}" if report["mri_type"] == report["mri_type"]
-                        and report["mri_type"] is not None else "")):
-        st.markdown(f"Findings: {', '.join(findings) or 'none recorded'}")
-        st.caption(f"Thickness {labels.show(report['thickness_mm'])} mm · retraction "
-                   f"{labels.show(report['retraction_cm'])} cm · tendons {labels.show(report['tendons_involved'])}")
-        st.text(report["report_text"] or "")
+with tab_rx:
+    items, is_default = care.prescription(db, me, episode_id, int(ep["stage"]))
+    st.markdown(f"**{STAGE_NAMES[int(ep['stage'])]}**" + (" · stage defaults (edit and save to prescribe)" if is_default else ""))
+    st.caption("Progress on symptoms, not time (Goom et al. 2016). Handouts print this prescription.")
+    frame = pd.DataFrame(items, columns=["exercise", "sets", "reps", "hold_seconds", "load_cue", "days_per_week"])
+    if can_edit:
+        session.show_summary("prescription")
+        edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, width="stretch",
+                                key=f"rx_{episode_id}_{ep['stage']}",
+                                column_config={"exercise": st.column_config.TextColumn("Exercise", width="large"),
+                                               "hold_seconds": st.column_config.NumberColumn("Hold (s)"),
+                                               "days_per_week": st.column_config.NumberColumn("Days/week")})
+        for where, text in session.problems("prescription").items():
+            st.error(f"{where}: {text}")
+        if st.button("Save prescription", icon=":material/fitness_center:"):
+            rows = edited.astype(object).where(edited.notna(), None).to_dict("records")
+            ok, _ = session.attempt("prescription", care.save_prescription, db, me, episode_id, rows)
+            if ok:
+                session.flash("Prescription saved.")
+            st.rerun()
+    else:
+        tables.show(frame)
 
-st.subheader("Tier and stage history")
-c1, c2 = st.columns(2)
-with c1:
-    tables.show(view.tiers[["tier", "effective_on", "ended_on", "reason", "clinician_name"]])
-with c2:
-    tables.show(view.stages[["stage", "effective_on", "ended_on", "reason", "clinician_name"]])
+with tab_img:
+    if view.imaging.empty:
+        st.caption("No imaging reports.")
+    for report in view.imaging.to_dict("records"):
+        findings = [name.replace("_", " ") for name in ("thickening", "hypoechogenicity", "neovascularity",
+                                                        "partial_tear", "peritendinous_oedema", "bone_marrow_oedema",
+                                                        "avulsion") if report.get(name)]
+        mri_type = report["mri_type"]
+        graded = mri_type is not None and mri_type == mri_type and mri_type is not pd.NA
+        with st.expander(f"{report['imaged_on']:%d %b %Y} · {label_of(report['modality'])}"
+                         + (f" · MRI type {int(mri_type)}" if graded else "")):
+            st.markdown(f"Findings: {', '.join(findings) or 'none recorded'}")
+            st.caption(f"Thickness {labels.show(report['thickness_mm'])} mm · retraction "
+                       f"{labels.show(report['retraction_cm'])} cm · tendons {labels.show(report['tendons_involved'])}")
+            st.text(report["report_text"] or "")
+
+decided = care.decisions(db, me, episode_id)
+if not decided.empty:
+    with st.expander("Decisions on suggestions"):
+        tables.show(decided[["decided_at", "rule_id", "decision", "reason", "clinician_name"]])

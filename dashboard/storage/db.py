@@ -48,6 +48,9 @@ class Database:
         self.path = Path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
+        # Bumped by every committed write. This process is the file's only writer (DuckDB's file lock),
+        # so it tells exactly when a cached summary is stale.
+        self.generation = 0
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -105,6 +108,7 @@ class Database:
                 cur.execute("BEGIN TRANSACTION").fetchall()
                 yield cur
                 cur.execute("COMMIT")
+                self.generation += 1
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")

@@ -1,0 +1,110 @@
+"""Chart building: pure functions, frames in, Altair charts out. No Streamlit, no database."""
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from .domain import rules
+
+TIER_COLOURS = {"conservative": "#cfe8d5", "adjunct": "#fde2b8", "regenerative": "#f6c6c6"}
+PANEL_HEIGHT = 170
+
+
+def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
+    frame = history[[value, "effective_on", "ended_on"]].copy()
+    frame["start"] = pd.to_datetime(frame["effective_on"])
+    frame["end"] = pd.to_datetime(frame["ended_on"]).fillna(pd.Timestamp(end))
+    return frame[frame["end"] >= frame["start"]]
+
+
+def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x: alt.X, show_labels: bool):
+    """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules."""
+    layers = [alt.Chart(tiers).mark_rect(opacity=0.55).encode(
+        x=x, x2="end:T",
+        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
+                                                                  range=list(TIER_COLOURS.values()))),
+        tooltip=[alt.Tooltip("tier:N", title="Tier"), alt.Tooltip("start:T", title="From"),
+                 alt.Tooltip("end:T", title="Until")])]
+    changes = stages.assign(label="Stage " + stages["stage"].astype(str))
+    layers.append(alt.Chart(changes).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x=alt.X("start:T"), tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From")]))
+    if show_labels:
+        layers.append(alt.Chart(changes).mark_text(align="left", dx=3, dy=-4, fontSize=10, color="#333").encode(
+            x="start:T", y=alt.value(8), text="label:N"))
+    if imaging_dates:
+        img = pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates)), "what": "Imaging"})
+        layers.append(alt.Chart(img).mark_rule(color="#7b3fa0", strokeWidth=2).encode(
+            x="imaged_on:T", tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("imaged_on:T", title="Date")]))
+    return layers
+
+
+def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list,
+                   *, side: str, opened_on: date, end: date, thresholds: dict[str, float] | None = None) -> alt.VConcatChart:
+    """VISA-H, pain, bridge reps and LSI over the episode, with tier periods shaded behind."""
+    t = {**rules.default_thresholds(), **(thresholds or {})}
+    a = assessments.copy()
+    a["date"] = pd.to_datetime(a["assessed_on"])
+    a = a.sort_values("date")
+    domain = [pd.Timestamp(opened_on).isoformat(), pd.Timestamp(end).isoformat()]
+    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain))
+    xd = alt.X("date:T", title=None, scale=alt.Scale(domain=domain))
+    tier_periods = _periods(tiers, "tier", end)
+    stage_periods = _periods(stages, "stage", end)
+
+    def panel(data_layers, title, first=False):
+        return alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first), *data_layers).properties(
+            title=title, height=PANEL_HEIGHT, width="container")
+
+    visa = a.dropna(subset=["visa_h_total"])
+    visa_layers = []
+    if not visa.empty:
+        baseline = float(visa["visa_h_total"].iloc[0])
+        band = pd.DataFrame({"y": [baseline], "y2": [min(100.0, baseline + t["visa_h_mcid"])],
+                             "label": [f"baseline {baseline:g}; +{t['visa_h_mcid']:g} is a meaningful change"]})
+        visa_layers = [
+            alt.Chart(band).mark_rect(color="#9ecae1", opacity=0.35).encode(
+                y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), y2="y2:Q", tooltip=alt.Tooltip("label:N", title="")),
+            alt.Chart(band).mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
+            alt.Chart(visa).mark_line(point=True, color="#08519c").encode(
+                x=xd, y=alt.Y("visa_h_total:Q", title="VISA-H (0-100)", scale=alt.Scale(domain=[0, 100])),
+                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("visa_h_total:Q", title="VISA-H")]),
+        ]
+
+    pain = a.melt(id_vars=["date"], value_vars=["pain_avg", "pain_worst", "pain_task"], var_name="measure",
+                  value_name="score").dropna(subset=["score"])
+    pain["measure"] = pain["measure"].map({"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task"})
+    pain_layers = [alt.Chart(pain).mark_line(point=True).encode(
+        x=xd, y=alt.Y("score:Q", title="Pain (0-10)", scale=alt.Scale(domain=[0, 10])),
+        color=alt.Color("measure:N", title="Pain", scale=alt.Scale(domain=["Average", "Worst", "Task"],
+                                                                   range=["#e6550d", "#a63603", "#fdae6b"])),
+        tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"])]
+
+    reps = a.melt(id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side",
+                  value_name="reps").dropna(subset=["reps"])
+    reps["side"] = reps["side"].map({"bridge_reps_left": "Left", "bridge_reps_right": "Right"})
+    cut = pd.DataFrame({"y": [t["bridge_min_reps"]], "label": [f"{t['bridge_min_reps']:g} reps"]})
+    bridge_layers = [
+        alt.Chart(cut).mark_rule(color="#cb181d", strokeDash=[6, 3]).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(reps).mark_line(point=True).encode(
+            x=xd, y=alt.Y("reps:Q", title="Bridge reps"),
+            color=alt.Color("side:N", title="Bridge", scale=alt.Scale(domain=["Left", "Right"], range=["#31a354", "#756bb1"])),
+            tooltip=[alt.Tooltip("date:T", title="Date"), "side:N", "reps:Q"]),
+    ]
+
+    a["lsi"] = rules.lsi_values([side] * len(a), a["bridge_reps_left"], a["bridge_reps_right"])
+    lsi = a.dropna(subset=["lsi"])
+    lsi_cut = pd.DataFrame({"y": [t["bridge_min_lsi"]], "label": [f"LSI {t['bridge_min_lsi']:g}%"]})
+    lsi_layers = [
+        alt.Chart(lsi_cut).mark_rule(color="#cb181d", strokeDash=[6, 3]).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(lsi).mark_line(point=True, color="#54278f").encode(
+            x=xd, y=alt.Y("lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=[0, max(120, float(lsi["lsi"].max() or 0))])),
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lsi:Q", title="LSI %")]),
+    ]
+    return alt.vconcat(
+        panel(visa_layers, "VISA-H (higher is better)", first=True),
+        panel(pain_layers, "Pain"),
+        panel(bridge_layers, "Single-leg bridge reps per side"),
+        panel(lsi_layers, "Bridge limb symmetry index"),
+    ).resolve_scale(color="independent", y="independent")

@@ -1,0 +1,164 @@
+"""Treatment path of an episode: tier and stage changes, treatments, the exercise prescription,
+rule thresholds, and the clinician's decisions on the app's suggestions. History is append-only."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from ..domain import exercises, rules, validation
+from ..domain.model import FieldProblems, User
+from ..domain.validation import require_valid
+from ..storage import audit, care as care_sql, records as sql
+from ..storage.db import Database, utc_now
+from .auth import Permission, require
+from .records import NotFound, RecordLocked
+
+
+def _today(today: date | None) -> date:
+    return today or date.today()
+
+
+def _open_episode(cur, episode_id: int) -> dict[str, Any]:
+    ep = sql.episode_row(cur, episode_id)
+    if ep is None:
+        raise NotFound("No such episode.")
+    if ep["status"] != "open":
+        raise RecordLocked("This episode is closed.")
+    return ep
+
+
+def _current(cur, table: str, column: str, episode_id: int) -> tuple[Any, date]:
+    id_column = "tier_change_id" if table == "tier_changes" else "stage_change_id"
+    row = cur.execute(f"SELECT {column}, effective_on FROM {table} WHERE episode_id = ?"
+                      f" ORDER BY effective_on DESC, {id_column} DESC LIMIT 1", [episode_id]).fetchone()
+    return row
+
+
+# -- thresholds --------------------------------------------------------------------------------------
+
+def effective_thresholds(db: Database) -> dict[str, float]:
+    """The defaults of domain.rules with the administrator's overrides applied."""
+    return {**rules.default_thresholds(), **care_sql.threshold_overrides(db)}
+
+
+def set_threshold(db: Database, actor: User, key: str, value: float) -> None:
+    require(actor, Permission.SETTINGS)
+    problem = rules.check_threshold_value(key, value)
+    if problem:
+        raise FieldProblems({key: problem})
+    with db.transaction() as cur:
+        before = care_sql.set_threshold(cur, key, float(value), utc_now(), actor.username)
+        audit.append(cur, actor.username, "update", "rule_threshold", key,
+                     before={"value": before if before is not None else rules.THRESHOLDS[key].default},
+                     after={"value": float(value)})
+
+
+# -- tier and stage ----------------------------------------------------------------------------------
+
+def _change(cur, actor: User, episode_id: int, raw: dict[str, Any], kind: str, today: date) -> int:
+    ep = _open_episode(cur, episode_id)
+    table = "tier_changes" if kind == "tier" else "stage_changes"
+    current, since = _current(cur, table, kind, episode_id)
+    values = require_valid(validation.check_change(raw, kind=kind, current=current, since=since,
+                                                   opened_on=ep["opened_on"], today=today))
+    at = utc_now()
+    insert = sql.insert_tier_change if kind == "tier" else sql.insert_stage_change
+    change_id = insert(cur, episode_id, values[kind], values["effective_on"], values["reason"], actor.user_id, at)
+    audit.append(cur, actor.username, "change_" + kind, "episode", episode_id,
+                 before={kind: current, "since": since}, after=values)
+    return change_id
+
+
+def change_tier(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None) -> int:
+    """Move the episode to another tier (up, or back down) from a date, with the reason."""
+    require(actor, Permission.EDIT)
+    with db.transaction() as cur:
+        return _change(cur, actor, episode_id, raw, "tier", _today(today))
+
+
+def change_stage(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None) -> int:
+    require(actor, Permission.EDIT)
+    with db.transaction() as cur:
+        return _change(cur, actor, episode_id, raw, "stage", _today(today))
+
+
+# -- treatments ----------------------------------------------------------------------------------------
+
+def record_treatment(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *,
+                     today: date | None = None) -> int:
+    require(actor, Permission.EDIT)
+    with db.transaction() as cur:
+        ep = _open_episode(cur, episode_id)
+        tier, _ = _current(cur, "tier_changes", "tier", episode_id)
+        values = require_valid(validation.check_treatment(raw, tier=tier, opened_on=ep["opened_on"],
+                                                          today=_today(today)))
+        values.update(episode_id=episode_id, clinician_id=actor.user_id)
+        treatment_id = care_sql.insert_treatment(cur, values, utc_now(), actor.username)
+        audit.append(cur, actor.username, "create", "treatment", treatment_id, after=values)
+    return treatment_id
+
+
+def treatments(db: Database, actor: User, episode_id: int) -> pd.DataFrame:
+    require(actor, Permission.VIEW)
+    return care_sql.treatments_for_episode(db, episode_id)
+
+
+# -- prescription ----------------------------------------------------------------------------------------
+
+def prescription(db: Database, actor: User, episode_id: int, stage: int) -> tuple[list[dict[str, Any]], bool]:
+    """The exercises for the episode's current stage, and whether they are still the stage defaults."""
+    require(actor, Permission.VIEW)
+    head, items = care_sql.current_prescription(db, episode_id)
+    if head is None or head["stage"] != stage:
+        return exercises.defaults_for(stage), True
+    return [{k: item[k] for k in care_sql.ITEM_COLUMNS} for item in items], False
+
+
+def save_prescription(db: Database, actor: User, episode_id: int, items: list[dict[str, Any]]) -> int:
+    require(actor, Permission.EDIT)
+    clean, problems = validation.check_prescription(items)
+    if problems:
+        raise FieldProblems(problems)
+    with db.transaction() as cur:
+        _open_episode(cur, episode_id)
+        stage, _ = _current(cur, "stage_changes", "stage", episode_id)
+        prescription_id = care_sql.insert_prescription(cur, episode_id, stage, clean, utc_now(), actor.username)
+        audit.append(cur, actor.username, "create", "prescription", prescription_id,
+                     after={"episode_id": episode_id, "stage": stage, "items": clean})
+    return prescription_id
+
+
+# -- suggestions -------------------------------------------------------------------------------------------
+
+def decide(db: Database, actor: User, episode_id: int, rule_id: str, accept: bool, reason: str, *,
+           today: date | None = None) -> int:
+    """Record the clinician's decision on a suggestion. Accepting an escalation moves the tier (and
+    accepting 'ready to progress' moves the stage) in the same transaction, with the same reason."""
+    require(actor, Permission.EDIT)
+    rule = rules.RULES.get(rule_id)
+    if rule is None:
+        raise FieldProblems({"rule": "Unknown suggestion."})
+    if not (reason or "").strip():
+        raise FieldProblems({"reason": "Record the reason for your decision."})
+    today = _today(today)
+    with db.transaction() as cur:
+        _open_episode(cur, episode_id)
+        if accept and rule.suggests_tier:
+            _change(cur, actor, episode_id, {"tier": rule.suggests_tier, "effective_on": today,
+                                              "reason": f"{rule.statement} Decision: {reason.strip()}"}, "tier", today)
+        if accept and rule_id == "ready_to_progress":
+            stage, _ = _current(cur, "stage_changes", "stage", episode_id)
+            _change(cur, actor, episode_id, {"stage": min(4, stage + 1), "effective_on": today,
+                                              "reason": f"Ready to progress. Decision: {reason.strip()}"}, "stage", today)
+        decision_id = care_sql.insert_decision(cur, episode_id, rule_id, "accepted" if accept else "dismissed",
+                                               reason.strip(), actor.user_id, utc_now())
+        audit.append(cur, actor.username, "accept" if accept else "dismiss", "suggestion", decision_id,
+                     after={"episode_id": episode_id, "rule_id": rule_id, "reason": reason.strip()})
+    return decision_id
+
+
+def decisions(db: Database, actor: User, episode_id: int) -> pd.DataFrame:
+    require(actor, Permission.VIEW)
+    return care_sql.decisions_for_episode(db, episode_id)
