@@ -42,6 +42,8 @@ else:
         admin_pages.append(page("import_patients", "Import patients", "upload_file"))
     if auth.can(user, auth.Permission.MANAGE_USERS):
         admin_pages.append(page("users", "Users", "manage_accounts"))
+    if auth.can(user, auth.Permission.SETTINGS):
+        admin_pages.append(page("rules_settings", "Rule thresholds", "tune"))
     pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
 
 with st.sidebar:

@@ -46,3 +46,20 @@ def texts(at: AppTest) -> str:
 def as_user(db, username) -> User:
     row = db.row("SELECT user_id, username, display_name, role FROM users WHERE username = ?", [username])
     return User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
+
+
+def chart_data(at: AppTest) -> list:
+    """The data frames behind every Altair chart on the page (decoded from the Arrow datasets sent)."""
+    import pyarrow as pa
+
+    def walk(node):
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    frames = []
+    for node in walk(at._tree):
+        if getattr(node, "type", "") == "vega_lite_chart":
+            for dataset in node.proto.datasets:
+                frames.append(pa.ipc.open_stream(dataset.data.data).read_pandas())
+    return frames

@@ -51,7 +51,7 @@ def set_threshold(db: Database, actor: User, key: str, value: float) -> None:
     with db.transaction() as cur:
         before = care_sql.set_threshold(cur, key, float(value), utc_now(), actor.username)
         audit.append(cur, actor.username, "update", "rule_threshold", key,
-                     before={"value": before if before is not None else rules.THRESHOLDS[key].default},
+                     before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
                      after={"value": float(value)})
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..domain import rules
 from ..domain.model import User
-from ..storage import caseload as caseload_sql, care as care_sql
+from ..storage import caseload as caseload_sql, care as care_sql, records as records_sql
 from ..storage.db import Database
 from .auth import Permission, require
 from .care import effective_thresholds
@@ -58,14 +58,13 @@ def case_rules(db: Database, actor: User, episode_id: int, *, today: date | None
         raise NotFound("No such episode.")
     row = rules.evaluate(features, thresholds, today).iloc[0].to_dict()
     decided = care_sql.decisions_for_episode(db, episode_id)
-    last = row.get("last_assessed_on")
+    last = records_sql.last_recorded_at(db, episode_id)
     suggestions = []
     for rule_id in rules.SUGGESTION_RULES:
         if not bool(row.get(rule_id)):
             continue
         earlier = decided[decided["rule_id"] == rule_id]
-        if not earlier.empty and (pd.isna(last) or pd.Timestamp(earlier["decided_at"].iloc[0]).normalize()
-                                  >= pd.Timestamp(last)):
+        if not earlier.empty and (last is None or pd.Timestamp(earlier["decided_at"].iloc[0]) >= pd.Timestamp(last)):
             continue  # decided since the last assessment: not asked again until the next one
         suggestions.append(rules.RULES[rule_id])
     return CaseRules(result=row, suggestions=suggestions, thresholds=thresholds)

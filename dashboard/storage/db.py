@@ -28,7 +28,7 @@ class DatabaseError(RuntimeError):
 
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every TIMESTAMP column holds."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _migration_files() -> list[tuple[int, str, str]]:

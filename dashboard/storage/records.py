@@ -290,3 +290,8 @@ def set_setting(cur, key: str, value: str, at: datetime, by: str) -> str | None:
         cur.execute("INSERT INTO clinic_settings (setting_key, setting_value, updated_at, updated_by)"
                     " VALUES (?, ?, ?, ?)", [key, value, at, by])
     return before[0] if before else None
+
+
+def last_recorded_at(db: Database, episode_id: int):
+    """When the episode's most recent assessment was saved (not the visit date)."""
+    return db.scalar("SELECT max(created_at) FROM assessments WHERE episode_id = ?", [episode_id])

@@ -1,0 +1,41 @@
+"""Administrator: the thresholds of the clinical rules (CLINICAL.md §4). Every change is audited."""
+import streamlit as st
+
+from dashboard.domain import rules
+from dashboard.services import auth, care
+from dashboard.ui import session
+
+db = session.database()
+me = session.signed_in_user()
+st.title("Rule thresholds")
+session.show_flash()
+if not auth.can(me, auth.Permission.SETTINGS):
+    st.error("Only an administrator can change rule thresholds.")
+    st.stop()
+st.write("Each rule's number, with its source and evidence level. Heuristic values have no published "
+         "number behind them. A change applies to every case at once and is recorded in the audit trail.")
+current = care.effective_thresholds(db)
+session.show_summary("thresholds")
+with st.form("thresholds_form"):
+    new = {}
+    for key, spec in rules.THRESHOLDS.items():
+        c1, c2 = st.columns([2, 3])
+        step = 0.5 if spec.maximum <= 10 and spec.unit in ("cm",) else 1.0
+        new[key] = c1.number_input(f"{spec.label} ({spec.unit})", value=float(current[key]), step=step,
+                                   key=f"threshold_{key}")
+        session.show_problem("thresholds", key)
+        c2.caption(f"Default {spec.default:g} · allowed {spec.minimum:g}-{spec.maximum:g} · {spec.source} · "
+                   f"**{spec.level}**")
+    saved = st.form_submit_button("Save thresholds", type="primary")
+if saved:
+    changed = {k: v for k, v in new.items() if v != current[k]}
+    problems = {}
+    for key, value in changed.items():
+        ok, _ = session.attempt(f"threshold_{key}", care.set_threshold, db, me, key, value)
+        problems.update(session.problems(f"threshold_{key}"))
+    if problems:
+        st.session_state["_problems_thresholds"] = problems
+        st.session_state["_summary_thresholds"] = "Some values were refused; the others were saved."
+    elif changed:
+        session.flash(f"{len(changed)} threshold(s) changed.")
+    st.rerun()
