@@ -23,11 +23,15 @@ def page(name: str, title: str, icon: str, **kw) -> st.Page:
     return st.Page(PAGES / f"{name}.py", title=title, icon=f":material/{icon}:", url_path=name, **kw)
 
 
+# Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
+# bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
+PROTECTED = ("register", "patient", "case", "assessment", "imaging", "import_patients", "users", "rules_settings")
+
 if user is None:
-    if auth.needs_first_admin(db):
-        pages = [page("setup", "Set up the clinic", "rocket_launch", default=True)]
-    else:
-        pages = [page("sign_in", "Sign in", "login", default=True)]
+    gate = "setup" if auth.needs_first_admin(db) else "sign_in"
+    title = "Set up the clinic" if gate == "setup" else "Sign in"
+    pages = [page(gate, title, "login", default=True)] + [
+        st.Page(PAGES / f"{gate}.py", title=title, url_path=name) for name in PROTECTED]
 else:
     clinic_pages = [
         page("register", "Patients", "group", default=True),
@@ -59,4 +63,4 @@ with st.sidebar:
 
 if info.demo:
     st.caption(":orange-badge[DEMO] This is the demo clinic; every person in it is fictional.")
-st.navigation(pages).run()
+st.navigation(pages, position="hidden" if user is None else "sidebar").run()

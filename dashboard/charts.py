@@ -9,7 +9,7 @@ import pandas as pd
 from .domain import rules
 
 TIER_COLOURS = {"conservative": "#cfe8d5", "adjunct": "#fde2b8", "regenerative": "#f6c6c6"}
-PANEL_HEIGHT = 170
+PANEL_HEIGHT = 190
 
 
 def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
@@ -21,10 +21,11 @@ def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
 
 def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x: alt.X, show_labels: bool):
     """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules."""
-    layers = [alt.Chart(tiers).mark_rect(opacity=0.55).encode(
+    layers = [alt.Chart(tiers).mark_rect(opacity=0.4).encode(
         x=x, x2="end:T",
         color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
-                                                                  range=list(TIER_COLOURS.values()))),
+                                                                  range=list(TIER_COLOURS.values())),
+                        legend=alt.Legend() if show_labels else None),
         tooltip=[alt.Tooltip("tier:N", title="Tier"), alt.Tooltip("start:T", title="From"),
                  alt.Tooltip("end:T", title="Until")])]
     changes = stages.assign(label="Stage " + stages["stage"].astype(str))
@@ -41,8 +42,9 @@ def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x:
 
 
 def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list,
-                   *, side: str, opened_on: date, end: date, thresholds: dict[str, float] | None = None) -> alt.VConcatChart:
-    """VISA-H, pain, bridge reps and LSI over the episode, with tier periods shaded behind."""
+                   *, side: str, opened_on: date, end: date, thresholds: dict[str, float] | None = None) -> list[alt.LayerChart]:
+    """VISA-H, pain, bridge reps and LSI over the episode (four panels sharing one time axis), with tier
+    periods shaded behind each."""
     t = {**rules.default_thresholds(), **(thresholds or {})}
     a = assessments.copy()
     a["date"] = pd.to_datetime(a["assessed_on"])
@@ -55,7 +57,7 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
 
     def panel(data_layers, title, first=False):
         return alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first), *data_layers).properties(
-            title=title, height=PANEL_HEIGHT, width="container")
+            title=title, height=PANEL_HEIGHT).resolve_scale(color="independent").configure_legend(orient="bottom")
 
     visa = a.dropna(subset=["visa_h_total"])
     visa_layers = []
@@ -78,7 +80,7 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
     pain_layers = [alt.Chart(pain).mark_line(point=True).encode(
         x=xd, y=alt.Y("score:Q", title="Pain (0-10)", scale=alt.Scale(domain=[0, 10])),
         color=alt.Color("measure:N", title="Pain", scale=alt.Scale(domain=["Average", "Worst", "Task"],
-                                                                   range=["#e6550d", "#a63603", "#fdae6b"])),
+                                                                   range=["#d94801", "#7f2704", "#f16913"])),
         tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"])]
 
     reps = a.melt(id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side",
@@ -102,9 +104,9 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
             x=xd, y=alt.Y("lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=[0, max(120, float(lsi["lsi"].max() or 0))])),
             tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lsi:Q", title="LSI %")]),
     ]
-    return alt.vconcat(
+    return [
         panel(visa_layers, "VISA-H (higher is better)", first=True),
-        panel(pain_layers, "Pain"),
+        panel(pain_layers, "Pain (lower is better)"),
         panel(bridge_layers, "Single-leg bridge reps per side"),
         panel(lsi_layers, "Bridge limb symmetry index"),
-    ).resolve_scale(color="independent", y="independent")
+    ]

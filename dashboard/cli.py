@@ -30,7 +30,12 @@ def _cmd_serve(args) -> int:
     print(f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
           file=sys.stderr)
     os.chdir(config.ROOT)  # .streamlit/config.toml is read from here
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
+    # Streamlit would otherwise treat dashboard/pages/ as a legacy pages folder until the first session
+    # ran the router: a first request for /case would run pages/case.py without the router. Every
+    # request must go through app.py (sign-in gate, role's page list).
+    PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
     if args.address:
         sys.argv += ["--server.address", args.address]

@@ -33,7 +33,7 @@ if result["red_flag"]:
 st.title(f"{ep['given_name']} {ep['family_name']}")
 session.show_flash()
 st.markdown(f"{labels.md(ep['clinic_id'])} · {labels.episode_title(ep)}")
-c = st.columns(6)
+c = st.columns([1.5, 1, 1, 1, 1.2, 1])
 c[0].metric("Tier", label_of(ep["tier"]))
 c[1].metric("Loading stage", ep["stage"])
 c[2].metric("Weeks in episode", view.weeks_in_episode)
@@ -98,10 +98,12 @@ if can_edit:
 
 # -- charts ----------------------------------------------------------------------------------------------------
 if not view.assessments.empty:
-    chart = charts.episode_charts(view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
-                                  side=ep["side"], opened_on=ep["opened_on"], end=ep["closed_on"] or date.today(),
-                                  thresholds=verdict.thresholds)
-    st.altair_chart(chart, width="stretch")
+    panels = charts.episode_charts(view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
+                                   side=ep["side"], opened_on=ep["opened_on"], end=ep["closed_on"] or date.today(),
+                                   thresholds=verdict.thresholds)
+    for row in (panels[:2], panels[2:]):
+        for column, panel in zip(st.columns(2), row):
+            column.altair_chart(panel, width="stretch", height=charts.PANEL_HEIGHT + 90)
     st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative). Dashed lines: stage "
                "changes. Purple lines: imaging. Blue band: from the VISA-H baseline to a meaningful gain.")
 
