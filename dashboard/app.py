@@ -25,7 +25,7 @@ def page(name: str, title: str, icon: str, **kw) -> st.Page:
 
 # Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
 # bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
-PROTECTED = ("register", "patient", "case", "assessment", "imaging", "import_patients", "users", "rules_settings")
+PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "import_patients", "users", "rules_settings")
 
 if user is None:
     gate = "setup" if auth.needs_first_admin(db) else "sign_in"
@@ -34,7 +34,9 @@ if user is None:
         st.Page(PAGES / f"{gate}.py", title=title, url_path=name) for name in PROTECTED]
 else:
     clinic_pages = [
-        page("register", "Patients", "group", default=True),
+        page("caseload", "Caseload", "dashboard", default=True),
+        page("timeline", "Timeline", "view_timeline"),
+        page("register", "Patients", "group"),
         page("patient", "Patient", "person"),
         page("case", "Case", "monitor_heart"),
     ]

@@ -110,3 +110,59 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
         panel(bridge_layers, "Single-leg bridge reps per side"),
         panel(lsi_layers, "Bridge limb symmetry index"),
     ]
+
+
+def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame, today: date) -> alt.LayerChart:
+    """Swim lanes: one lane per episode split into tier periods, assessment marks, a today line.
+    Clicking a lane selects its episode (selection name: 'lane')."""
+    order = list(lanes["lane"])
+    p = periods.merge(lanes, on="episode_id")
+    v = visits.merge(lanes, on="episode_id")
+    pick = alt.selection_point(name="lane", fields=["episode_id"], on="click")
+    y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(p).mark_bar(height={"band": 0.7}).encode(
+        x=alt.X("start:T", title=None), x2="finish:T", y=y,
+        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
+                                                              range=["#74c476", "#fd8d3c", "#de2d26"])),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
+        tooltip=[alt.Tooltip("lane:N", title="Episode"), alt.Tooltip("tier:N", title="Tier"),
+                 alt.Tooltip("start:T", title="From"), alt.Tooltip("finish:T", title="Until")],
+    ).add_params(pick)
+    marks = alt.Chart(v).mark_tick(color="#252525", thickness=1.5, size=10).encode(
+        x="assessed_on:T", y=y, tooltip=[alt.Tooltip("assessed_on:T", title="Assessment")])
+    now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]})).mark_rule(color="#08519c", strokeWidth=2).encode(
+        x="today:T")
+    return alt.layer(bars, marks, now).properties(height=max(120, 22 * len(order)))
+
+
+def per_week_chart(per_week: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(per_week).mark_area().encode(
+        x=alt.X("week:T", title=None), y=alt.Y("episodes:Q", title="Open episodes", stack=True),
+        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
+                                                              range=["#74c476", "#fd8d3c", "#de2d26"])),
+        tooltip=["week:T", "tier:N", "episodes:Q"]).properties(height=240)
+
+
+def tier_weeks_chart(tier_weeks: pd.DataFrame) -> alt.LayerChart:
+    base = alt.Chart(tier_weeks).encode(y=alt.Y("tier:N", title=None, sort=list(TIER_COLOURS)))
+    return alt.layer(
+        base.mark_rule(strokeWidth=2, color="#636363").encode(x=alt.X("q1_weeks:Q", title="Weeks in tier"), x2="q3_weeks:Q"),
+        base.mark_point(filled=True, size=120, color="#08519c").encode(
+            x="median_weeks:Q", tooltip=["tier:N", "periods:Q", alt.Tooltip("median_weeks:Q", format=".1f")]),
+    ).properties(height=150)
+
+
+def discharge_chart(discharge: pd.DataFrame) -> alt.LayerChart:
+    """Median weeks to discharge (with quartiles) next to the expected recovery by severity (CLINICAL.md §1)."""
+    d = discharge.copy()
+    d["expected_high"] = d["expected_high"].fillna(d["expected_low"] * 1.5)
+    base = alt.Chart(d).encode(y=alt.Y("severity:N", title=None, sort=["mild", "moderate", "chronic"]))
+    return alt.layer(
+        base.mark_bar(color="#c6dbef", height={"band": 0.6}).encode(
+            x=alt.X("expected_low:Q", title="Weeks from opening to discharge"), x2="expected_high:Q",
+            tooltip=[alt.Tooltip("expected_low:Q", title="Expected from (weeks)"),
+                     alt.Tooltip("expected_high:Q", title="to")]),
+        base.mark_rule(strokeWidth=2, color="#636363").encode(x="q1_weeks:Q", x2="q3_weeks:Q"),
+        base.mark_point(filled=True, size=120, color="#a63603").encode(
+            x="median_weeks:Q", tooltip=["severity:N", "discharged:Q", alt.Tooltip("median_weeks:Q", format=".1f")]),
+    ).properties(height=150)

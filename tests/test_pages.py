@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.storage.db import Database
 from tests.apptest import as_user, button, goto, start, texts
 
-CLINIC_PAGES = ["register", "patient", "case", "assessment", "imaging"]
+CLINIC_PAGES = ["caseload", "timeline", "register", "patient", "case", "assessment", "imaging"]
 ADMIN_PAGES = ["import_patients", "users"]
 PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "pages"
 
@@ -81,8 +81,8 @@ def test_demo_sign_in_page_shows_demo_credentials_and_signs_in(monkeypatch, demo
     at.run()
     at.run()
     assert at.session_state["user"].username == "amara.okafor"
-    goto(at, "register")  # now registered for this user (the browser test checks the landing page)
-    assert "Patients" in [t.value for t in at.title]
+    goto(at, "caseload")  # now registered for this user (the browser test checks the landing page)
+    assert "Caseload" in [t.value for t in at.title]
 
 
 def test_real_clinic_shows_no_demo_credentials(monkeypatch, clinic):
@@ -116,7 +116,7 @@ def test_every_page_runs_for_every_role(monkeypatch, demo, username):
     path, db = demo
     ep = first_open_episode(db)
     at = start(monkeypatch, path, as_user(db, username), patient_id=ep["patient_id"], episode_id=ep["episode_id"])
-    for page in ["register", "patient", "case"]:
+    for page in ["caseload", "timeline", "register", "patient", "case"]:
         goto(at, page)
         assert at.title, page
     if username != "reception":
@@ -138,7 +138,7 @@ def test_read_only_user_cannot_reach_admin_or_editing_pages(monkeypatch, demo):
 def test_find_patient_and_open_case(monkeypatch, demo):
     path, db = demo
     ep = first_open_episode(db)
-    at = start(monkeypatch, path, as_user(db, "amara.okafor"))
+    at = goto(start(monkeypatch, path, as_user(db, "amara.okafor")), "register")
     at.text_input(key="register_query").input(ep["family_name"])
     at.run()
     assert ep["family_name"] in texts(at)
@@ -197,7 +197,7 @@ def test_assessment_form_end_to_end(monkeypatch, demo):
 
 def test_new_patient_form_refuses_then_creates(monkeypatch, demo):
     path, db = demo
-    at = start(monkeypatch, path, as_user(db, "amara.okafor"))
+    at = goto(start(monkeypatch, path, as_user(db, "amara.okafor")), "register")
     at.text_input(key="new_patient_clinic_id").input("DEMO-000001")  # taken
     at.text_input(key="new_patient_given_name").input("Siân")
     at.text_input(key="new_patient_family_name").input("")

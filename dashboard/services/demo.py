@@ -84,7 +84,9 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
     onset_on = opened_on - rng.integers(7, 120, n).astype("timedelta64[D]")
     # visits every 14-28 days; about ten per episode, fewer for episodes opened recently
     gap = rng.integers(14, 29, n)
-    planned = rng.integers(8, 17, n)
+    # milder cases need fewer visits to finish (CLINICAL.md §1 expected recovery by severity)
+    planned = np.select([severity == "mild", severity == "moderate"],
+                        [rng.integers(5, 9, n), rng.integers(9, 14, n)], rng.integers(12, 19, n))
     possible = opened_days_ago // gap + 1
     visits = np.clip(np.minimum(planned, possible), 1, None)
     last_visit = opened_on + ((visits - 1) * gap).astype("timedelta64[D]")
@@ -130,7 +132,9 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
     weeks = (visit_no * gap[ep_index]) / 7.0
     assessed_on = opened_on[ep_index] + (visit_no * gap[ep_index]).astype("timedelta64[D]")
     k = kind[ep_index]
-    rate = np.where(k == "improving", 0.09, np.where(k == "slow", 0.035, 0.004))  # recovery per week
+    sev = severity[ep_index]
+    improving_rate = np.select([sev == "mild", sev == "moderate"], [0.16, 0.09], 0.05)
+    rate = np.where(k == "improving", improving_rate, np.where(k == "slow", 0.035, 0.004))  # recovery per week
     progress = np.clip(weeks * rate + rng.normal(0, 0.04, m), 0, 1)
     base_pain = rng.integers(4, 8, n)[ep_index]
     pain_avg = np.clip(np.round(base_pain * (1 - 0.8 * progress) + rng.normal(0, 0.6, m)), 0, 10).astype(int)

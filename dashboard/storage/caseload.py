@@ -98,3 +98,57 @@ def episode_features(db: Database, *, pain_amber_max: float, episode_id: int | N
     if episode_id is None:
         return db.frame(_FEATURES.format(where="TRUE", **_ORDER), [pain_amber_max])
     return db.frame(_FEATURES.format(where="episode_id = ?", **_ORDER), [episode_id, pain_amber_max])
+
+
+def tier_periods(db: Database, episode_ids: list[int], today: date) -> pd.DataFrame:
+    """Tier periods (start, end) of the given episodes; an open period ends at closing or today."""
+    return db.frame(
+        "SELECT t.episode_id, t.tier, t.effective_on AS start,"
+        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
+        "                e.closed_on, ?) AS finish"
+        " FROM tier_changes t JOIN episodes e USING (episode_id)"
+        " WHERE list_contains(?, t.episode_id)"
+        " ORDER BY t.episode_id, t.effective_on", [today, episode_ids])
+
+
+def assessment_dates(db: Database, episode_ids: list[int]) -> pd.DataFrame:
+    return db.frame("SELECT episode_id, assessed_on FROM assessments WHERE list_contains(?, episode_id)",
+                    [episode_ids])
+
+
+def open_per_tier_by_week(db: Database, start: date, today: date) -> pd.DataFrame:
+    """For each week from ``start``, how many episodes were open in each tier (counted on the week's Monday)."""
+    return db.frame(
+        "WITH weeks AS (SELECT CAST(w AS DATE) AS week FROM range(date_trunc('week', CAST(? AS DATE)),"
+        "                 CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 7 DAY) r(w)),"
+        " periods AS (SELECT t.tier, t.effective_on AS start,"
+        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
+        "                e.closed_on, CAST(? AS DATE) + 1) AS finish"
+        "   FROM tier_changes t JOIN episodes e USING (episode_id))"
+        " SELECT w.week, p.tier, count(*) AS episodes"
+        " FROM weeks w JOIN periods p ON p.start <= w.week AND p.finish > w.week"
+        " GROUP BY ALL ORDER BY w.week, p.tier", [start, today, today])
+
+
+def weeks_in_each_tier(db: Database, today: date) -> pd.DataFrame:
+    """Median and quartiles of the weeks spent in each tier (finished periods and those still running)."""
+    return db.frame(
+        "WITH periods AS (SELECT t.tier, t.effective_on AS start,"
+        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
+        "                e.closed_on, CAST(? AS DATE)) AS finish"
+        "   FROM tier_changes t JOIN episodes e USING (episode_id))"
+        " SELECT tier, count(*) AS periods,"
+        "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.5) AS median_weeks,"
+        "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.25) AS q1_weeks,"
+        "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.75) AS q3_weeks"
+        " FROM periods GROUP BY tier ORDER BY tier", [today])
+
+
+def time_to_discharge(db: Database) -> pd.DataFrame:
+    """Weeks from opening to discharge, by severity (discharged episodes only)."""
+    return db.frame(
+        "SELECT severity, count(*) AS discharged,"
+        "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.5) AS median_weeks,"
+        "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.25) AS q1_weeks,"
+        "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.75) AS q3_weeks"
+        " FROM episodes WHERE status = 'discharged' AND closed_on IS NOT NULL GROUP BY severity ORDER BY severity")

@@ -1,0 +1,64 @@
+"""Episodes over calendar time, one lane each, split into tier periods; and the service views."""
+from datetime import date
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.services import caseload, records
+from dashboard.ui import caseload_filters, session, tables
+
+db = session.database()
+me = session.signed_in_user()
+st.title("Timeline")
+f = caseload_filters.render(me, records.clinicians(db, me))
+lanes_tab, service_tab = st.tabs(["Episodes", "Service views"])
+
+with lanes_tab:
+    if st.session_state.get("tl_signature") != repr(f):
+        st.session_state["tl_signature"], st.session_state["tl_offset"] = repr(f), 0
+    view = caseload.timeline(db, me, f, offset=st.session_state["tl_offset"])
+    if view.total == 0:
+        st.info("No episodes match these filters.")
+    else:
+        offset = st.session_state["tl_offset"]
+        note = f"{view.total:,} episode(s) match; lanes {offset + 1:,}-{offset + len(view.lanes):,} shown"
+        if view.total > caseload.MAX_LANES:
+            note += f" ({caseload.MAX_LANES} at a time, to keep the chart readable and fast)"
+        st.caption(note + ". Bars: tier periods. Ticks: assessments. Blue line: today. Click a lane to open the case.")
+        event = st.altair_chart(charts.timeline_chart(view.lanes, view.periods, view.visits, date.today()),
+                                width="stretch", on_select="rerun", key="timeline_chart")
+        chosen = (event.selection.get("lane") or []) if event else []
+        if chosen:
+            session.choose_episode(int(chosen[0]["episode_id"]))
+            st.switch_page("pages/case.py")
+        names = dict(zip(view.lanes["episode_id"], view.lanes["lane"]))
+        c1, c2, c3 = st.columns([3, 1, 1])
+        target = c1.selectbox("Or open a case from the list", list(names), format_func=names.get, index=None,
+                              key="tl_open", placeholder="Choose an episode")
+        if target is not None:
+            session.choose_episode(int(target))
+            st.switch_page("pages/case.py")
+        if offset > 0 and c2.button("Previous lanes"):
+            st.session_state["tl_offset"] = max(0, offset - caseload.MAX_LANES)
+            st.rerun()
+        if offset + len(view.lanes) < view.total and c3.button("Next lanes"):
+            st.session_state["tl_offset"] = offset + caseload.MAX_LANES
+            st.rerun()
+
+with service_tab:
+    views = caseload.service_views(db, me)
+    st.caption("Whole clinic, all episodes (the filters above apply to the Episodes tab).")
+    st.markdown("**Open episodes per tier, by week** (last two years)")
+    st.altair_chart(charts.per_week_chart(views["per_week"]), width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Weeks spent in each tier** (median, with quartiles)")
+        st.altair_chart(charts.tier_weeks_chart(views["tier_weeks"]), width="stretch")
+    with c2:
+        st.markdown("**Time to discharge by severity** (median and quartiles; shaded: expected recovery)")
+        st.altair_chart(charts.discharge_chart(views["discharge"]), width="stretch")
+        st.caption("Expected recovery with good management: mild 6-8 weeks, moderate 3-4 months, chronic 6 months "
+                   "or longer (CLINICAL.md §1; secondary).")
+    tables.show(views["discharge"].rename(columns={"severity": "Severity", "discharged": "Discharged",
+                                                   "median_weeks": "Median weeks", "q1_weeks": "Q1", "q3_weeks": "Q3",
+                                                   "expected_low": "Expected from", "expected_high": "Expected to"}))
