@@ -15,7 +15,7 @@ result = caseload.caseload(db, me, f, offset=st.session_state["cl_offset"])
 
 FIGURES = [("tier:conservative", "Conservative", None, "conservative"), ("tier:adjunct", "Adjunct", None, "adjunct"),
            ("tier:regenerative", "Regenerative", None, "regenerative"), ("red_flag", "Red flags", "red_flag", None),
-           ("stalled", "Stalled", "stalled", None), ("review_overdue", "Reviews overdue", "review_overdue", None)]
+           ("stalled", "Stalled", "stalled", None), ("review_overdue", "Overdue", "review_overdue", None)]
 st.caption("Open episodes" + (" (yours)" if f.clinician_id == me.user_id else "") + ". Click a figure to list them.")
 for column, (key, label, flag, tier) in zip(st.columns(len(FIGURES)), FIGURES):
     column.button(f"{label}\n\n**{result.figures[key]:,}**", key=f"fig_{key}", width="stretch",

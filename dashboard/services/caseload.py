@@ -152,10 +152,7 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "episode_id": window["episode_id"],
         "Patient": window["given_name"] + " " + window["family_name"],
-        "Clinic ID": window["clinic_id"],
-        "Clinician": window["clinician_name"],
-        "Side": window["side"].str.capitalize(),
-        "Region": window["region"].str.replace("_", " ").str.capitalize(),
+        "Flags": flags,
         "Tier": window["tier"].str.capitalize(),
         "Stage": window["stage"],
         "Weeks in tier": window["weeks_in_tier"],
@@ -165,7 +162,10 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
         "VISA-H change": window["visa_change"],
         "Pain": window["pain_latest"],
         "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce"),
-        "Flags": flags,
+        "Clinician": window["clinician_name"],
+        "Side": window["side"].str.capitalize(),
+        "Region": window["region"].str.replace("_", " ").str.capitalize(),
+        "Clinic ID": window["clinic_id"],
         "Status": window["status"],
     })
 
