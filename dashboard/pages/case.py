@@ -9,7 +9,7 @@ from dashboard.domain import rules
 from dashboard.domain.exercises import STAGE_NAMES
 from dashboard.domain.model import label_of
 from dashboard.services import auth, care, cases, caseload, records
-from dashboard.ui import assessment_view, labels, session, tables
+from dashboard.ui import assessment_view, chart_cache, labels, session, tables
 
 db = session.database()
 me = session.signed_in_user()
@@ -98,12 +98,14 @@ if can_edit:
 
 # -- charts ----------------------------------------------------------------------------------------------------
 if not view.assessments.empty:
-    panels = charts.episode_charts(view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
+    panels = chart_cache.specs(db, "episode", (episode_id, date.today(), tuple(sorted(verdict.thresholds.items()))),
+                               lambda: charts.episode_charts(
+                                   view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
                                    side=ep["side"], opened_on=ep["opened_on"], end=ep["closed_on"] or date.today(),
-                                   thresholds=verdict.thresholds)
+                                   thresholds=verdict.thresholds))
     for row in (panels[:2], panels[2:]):
         for column, panel in zip(st.columns(2), row):
-            column.altair_chart(panel, width="stretch", height=charts.PANEL_HEIGHT + 90)
+            column.vega_lite_chart(panel, width="stretch", height=charts.PANEL_HEIGHT + 90)
     st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative). Dashed lines: stage "
                "changes. Purple lines: imaging. Blue band: from the VISA-H baseline to a meaningful gain.")
 

@@ -5,15 +5,16 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.services import caseload, records
-from dashboard.ui import caseload_filters, session, tables
+from dashboard.ui import caseload_filters, chart_cache, session, tables
 
 db = session.database()
 me = session.signed_in_user()
 st.title("Timeline")
 f = caseload_filters.render(me, records.clinicians(db, me))
-lanes_tab, service_tab = st.tabs(["Episodes", "Service views"])
+shown = st.segmented_control("View", ["Episodes", "Service views"], default="Episodes", key="tl_view",
+                             label_visibility="collapsed")
 
-with lanes_tab:
+if shown != "Service views":  # only the chosen view is computed and drawn
     if st.session_state.get("tl_signature") != repr(f):
         st.session_state["tl_signature"], st.session_state["tl_offset"] = repr(f), 0
     view = caseload.timeline(db, me, f, offset=st.session_state["tl_offset"])
@@ -25,8 +26,9 @@ with lanes_tab:
         if view.total > caseload.MAX_LANES:
             note += f" ({caseload.MAX_LANES} at a time, to keep the chart readable and fast)"
         st.caption(note + ". Bars: tier periods. Ticks: assessments. Blue line: today. Click a lane to open the case.")
-        event = st.altair_chart(charts.timeline_chart(view.lanes, view.periods, view.visits, date.today()),
-                                width="stretch", on_select="rerun", key="timeline_chart")
+        [spec] = chart_cache.specs(db, "timeline", (repr(f), offset, date.today()),
+                                   lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())])
+        event = st.vega_lite_chart(spec, width="stretch", on_select="rerun", key="timeline_chart")
         chosen = (event.selection.get("lane") or []) if event else []
         if chosen:
             session.choose_episode(int(chosen[0]["episode_id"]))
@@ -45,18 +47,21 @@ with lanes_tab:
             st.session_state["tl_offset"] = offset + caseload.MAX_LANES
             st.rerun()
 
-with service_tab:
+else:
     views = caseload.service_views(db, me)
     st.caption("Whole clinic, all episodes (the filters above apply to the Episodes tab).")
     st.markdown("**Open episodes per tier, by week** (last two years)")
-    st.altair_chart(charts.per_week_chart(views["per_week"]), width="stretch")
+    per_week, tier_weeks, discharge = chart_cache.specs(db, "service", date.today(), lambda: [
+        charts.per_week_chart(views["per_week"]), charts.tier_weeks_chart(views["tier_weeks"]),
+        charts.discharge_chart(views["discharge"])])
+    st.vega_lite_chart(per_week, width="stretch")
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Weeks spent in each tier** (median, with quartiles)")
-        st.altair_chart(charts.tier_weeks_chart(views["tier_weeks"]), width="stretch")
+        st.vega_lite_chart(tier_weeks, width="stretch")
     with c2:
         st.markdown("**Time to discharge by severity** (median and quartiles; shaded: expected recovery)")
-        st.altair_chart(charts.discharge_chart(views["discharge"]), width="stretch")
+        st.vega_lite_chart(discharge, width="stretch")
         st.caption("Expected recovery with good management: mild 6-8 weeks, moderate 3-4 months, chronic 6 months "
                    "or longer (CLINICAL.md §1; secondary).")
     tables.show(views["discharge"].rename(columns={"severity": "Severity", "discharged": "Discharged",

@@ -1,8 +1,6 @@
 """The rules applied to episodes: one case, or the whole clinic (cached until the next write)."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,11 +13,9 @@ from ..storage import caseload as caseload_sql, care as care_sql, records as rec
 from ..storage.db import Database
 from .auth import Permission, require
 from .care import effective_thresholds
+from .memo import memoised
 from .records import NotFound
 
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 4
 
 
 def evaluated_episodes(db: Database, actor: User, *, today: date | None = None) -> pd.DataFrame:
@@ -28,18 +24,11 @@ def evaluated_episodes(db: Database, actor: User, *, today: date | None = None) 
     require(actor, Permission.VIEW)
     today = today or date.today()
     thresholds = effective_thresholds(db)
-    key = (id(db), db.generation, tuple(sorted(thresholds.items())), today)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"])
-    evaluated = rules.evaluate(features, thresholds, today)
-    with _cache_lock:
-        _cache[key] = evaluated
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return evaluated
+
+    def compute() -> pd.DataFrame:
+        features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"])
+        return rules.evaluate(features, thresholds, today)
+    return memoised(db, "evaluated_episodes", (tuple(sorted(thresholds.items())), today), compute)
 
 
 @dataclass
@@ -52,6 +41,10 @@ class CaseRules:
 def case_rules(db: Database, actor: User, episode_id: int, *, today: date | None = None) -> CaseRules:
     require(actor, Permission.VIEW)
     today = today or date.today()
+    return memoised(db, "case_rules", (episode_id, today), lambda: _case_rules(db, episode_id, today))
+
+
+def _case_rules(db: Database, episode_id: int, today: date) -> CaseRules:
     thresholds = effective_thresholds(db)
     features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"], episode_id=episode_id)
     if features.empty:
@@ -132,7 +125,13 @@ class Caseload:
 
 
 def caseload(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, today: date | None = None) -> Caseload:
+    """The figures and one window of the filtered list (kept until the next write)."""
     evaluated = evaluated_episodes(db, actor, today=today)
+    return memoised(db, "caseload", (repr(f), offset, today or date.today()),
+                    lambda: _caseload(evaluated, f, offset))
+
+
+def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int) -> Caseload:
     scope = evaluated if f.clinician_id is None else evaluated[evaluated["clinician_id"] == f.clinician_id]
     open_ = scope[scope["status"] == "open"]
     figures = {f"tier:{tier}": int((open_["tier"] == tier).sum()) for tier in ("conservative", "adjunct", "regenerative")}
@@ -193,7 +192,12 @@ class Timeline:
 
 def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, today: date | None = None) -> Timeline:
     today = today or date.today()
-    found = filter_episodes(evaluated_episodes(db, actor, today=today), f)
+    evaluated = evaluated_episodes(db, actor, today=today)
+    return memoised(db, "timeline", (repr(f), offset, today), lambda: _timeline(db, evaluated, f, offset, today))
+
+
+def _timeline(db: Database, evaluated: pd.DataFrame, f: CaseloadFilter, offset: int, today: date) -> Timeline:
+    found = filter_episodes(evaluated, f)
     window = found.iloc[offset:offset + MAX_LANES]
     ids = [int(i) for i in window["episode_id"]]
     lanes = pd.DataFrame({"episode_id": window["episode_id"],
@@ -203,29 +207,21 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
                     visits=caseload_sql.assessment_dates(db, ids), total=len(found))
 
 
-_views_cache: OrderedDict = OrderedDict()
-
-
 def service_views(db: Database, actor: User, *, weeks_back: int = 104, today: date | None = None) -> dict[str, pd.DataFrame]:
     """Clinic-level aggregates, all computed in DuckDB; cached until the next write."""
     require(actor, Permission.VIEW)
+    today = today or date.today()
+    return memoised(db, "service_views", (today, weeks_back), lambda: _service_views(db, weeks_back, today))
+
+
+def _service_views(db: Database, weeks_back: int, today: date) -> dict[str, pd.DataFrame]:
     from datetime import timedelta
     from ..domain.model import EXPECTED_RECOVERY_WEEKS
-    today = today or date.today()
-    key = (id(db), db.generation, today, weeks_back)
-    with _cache_lock:
-        if key in _views_cache:
-            return _views_cache[key]
     discharge = caseload_sql.time_to_discharge(db)
     expected = pd.DataFrame([{"severity": str(s), "expected_low": lo, "expected_high": hi}
                              for s, (lo, hi) in EXPECTED_RECOVERY_WEEKS.items()])
-    views = {
+    return {
         "per_week": caseload_sql.open_per_tier_by_week(db, today - timedelta(weeks=weeks_back), today),
         "tier_weeks": caseload_sql.weeks_in_each_tier(db, today),
         "discharge": expected.merge(discharge, on="severity", how="left"),
     }
-    with _cache_lock:
-        _views_cache[key] = views
-        while len(_views_cache) > _CACHE_SIZE:
-            _views_cache.popitem(last=False)
-    return views

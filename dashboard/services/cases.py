@@ -12,6 +12,7 @@ from ..domain.model import User
 from ..storage import records as sql
 from ..storage.db import Database
 from .auth import Permission, require
+from .memo import memoised
 from .records import NotFound
 
 
@@ -34,8 +35,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def case_view(db: Database, actor: User, episode_id: int, *, today: date | None = None) -> CaseView:
+    """Everything the case page shows about an episode (kept until the next write)."""
     require(actor, Permission.VIEW)
     today = today or date.today()
+    return memoised(db, "case_view", (episode_id, today), lambda: _case_view(db, episode_id, today))
+
+
+def _case_view(db: Database, episode_id: int, today: date) -> CaseView:
     ep = sql.get_episode(db, episode_id)
     if ep is None:
         raise NotFound("No such episode.")

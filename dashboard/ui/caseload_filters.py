@@ -57,7 +57,7 @@ def render(me: User, clinicians: list[dict]) -> CaseloadFilter:
         names = {c["user_id"]: c["display_name"] for c in clinicians}
         other = f3.selectbox("Clinician (whole clinic)", [None] + list(names), key=K + "clinician",
                              format_func=lambda v: "Any" if v is None else names[v], on_change=_keep)
-        opened = f4.date_input("Opened between", value=(), key=K + "opened", format="YYYY-MM-DD",
+        opened = f4.date_input("Opened between", key=K + "opened", format="YYYY-MM-DD",
                                min_value=date(2000, 1, 1), max_value=date(2100, 1, 1), on_change=_keep)
         f1, f2, _, _ = st.columns(4)
         sort = f1.selectbox("Sort by", list(SORTS), key=K + "sort", on_change=_keep)

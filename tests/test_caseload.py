@@ -1,0 +1,127 @@
+"""The caseload and timeline: filters, figures, windows, export, and one set of figures everywhere."""
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard.services import caseload, cases
+from dashboard.services.caseload import CaseloadFilter
+from dashboard.storage.db import Database
+from tests.apptest import as_user, button, chart_data, goto, start, texts
+
+
+@pytest.fixture
+def demo(demo_path):
+    db = Database(demo_path)
+    yield demo_path, db
+    db.close()
+
+
+def test_my_stalled_cases_are_mine_and_stalled(demo):
+    _, db = demo
+    me = as_user(db, "amara.okafor")
+    result = caseload.caseload(db, me, CaseloadFilter(clinician_id=me.user_id, flags=("stalled",)))
+    assert result.total > 0
+    assert set(result.rows["Clinician"]) == {"Amara Okafor"}
+    assert all("Stalled" in flags for flags in result.rows["Flags"])
+    everyone = caseload.caseload(db, me, CaseloadFilter(clinician_id=None, flags=("stalled",)))
+    assert everyone.total > result.total
+    assert everyone.figures["stalled"] == everyone.total  # the figure is the list it opens
+
+
+@pytest.mark.parametrize("f,check", [
+    (CaseloadFilter(tiers=("adjunct",)), lambda r: set(r["Tier"]) == {"Adjunct"}),
+    (CaseloadFilter(stages=(1,)), lambda r: set(r["Stage"]) == {1}),
+    (CaseloadFilter(severities=("chronic",)), lambda r: len(r) > 0),
+    (CaseloadFilter(regions=("proximal",)), lambda r: set(r["Region"]) == {"Proximal"}),
+    (CaseloadFilter(statuses=("discharged",)), lambda r: set(r["Status"]) == {"discharged"}),
+    (CaseloadFilter(flags=("red_flag",)), lambda r: all("Red flag" in x for x in r["Flags"])),
+    (CaseloadFilter(text="demo-00001"), lambda r: all(x.startswith("DEMO-00001") for x in r["Clinic ID"])),
+])
+def test_each_filter(demo, f, check):
+    _, db = demo
+    result = caseload.caseload(db, as_user(db, "admin"), f)
+    assert result.total > 0 and check(result.rows)
+
+
+def test_sorting_and_window_cap(demo, monkeypatch):
+    _, db = demo
+    me = as_user(db, "admin")
+    monkeypatch.setattr(caseload, "MAX_ROWS", 10)
+    result = caseload.caseload(db, me, CaseloadFilter(statuses=(), sort="Last seen", descending=True))
+    assert len(result.rows) == 10 and result.total == 150
+    seen = list(result.rows["Last seen"])
+    assert seen == sorted(seen, reverse=True)
+    second = caseload.caseload(db, me, CaseloadFilter(statuses=(), sort="Last seen", descending=True), offset=10)
+    assert not set(second.rows["episode_id"]) & set(result.rows["episode_id"])
+
+
+def test_export_is_the_whole_filtered_list_and_is_audited(demo):
+    _, db = demo
+    me = as_user(db, "amara.okafor")
+    f = CaseloadFilter(clinician_id=None, flags=("review_overdue",))
+    data = caseload.export_csv(db, me, f)
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert len(frame) == caseload.caseload(db, me, f).total
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'export' AND username = 'amara.okafor'") == 1
+
+
+def test_cache_is_refreshed_by_a_write(demo):
+    _, db = demo
+    from dashboard.services import care
+    admin = as_user(db, "admin")
+    before = caseload.evaluated_episodes(db, admin)
+    assert caseload.evaluated_episodes(db, admin) is before  # served from memory
+    care.set_threshold(db, admin, "stalled_weeks", 6)
+    assert caseload.evaluated_episodes(db, admin) is not before
+
+
+def test_same_figures_on_caseload_timeline_and_case_page(demo):
+    _, db = demo
+    me = as_user(db, "amara.okafor")
+    f = CaseloadFilter(clinician_id=me.user_id, flags=("stalled",))
+    row = caseload.caseload(db, me, f).rows.iloc[0]
+    episode_id = int(row["episode_id"])
+    view = cases.case_view(db, me, episode_id)
+    verdict = caseload.case_rules(db, me, episode_id)
+    assert row["Weeks in tier"] == view.weeks_in_tier
+    assert row["VISA-H"] == verdict.result["visa_latest"] and row["VISA-H change"] == verdict.result["visa_change"]
+    assert verdict.result["stalled"]
+    tl = caseload.timeline(db, me, f)
+    assert episode_id in set(tl.lanes["episode_id"]) and tl.total == caseload.caseload(db, me, f).total
+    periods = tl.periods[tl.periods["episode_id"] == episode_id]
+    assert list(periods["tier"]) == list(view.tiers["tier"])
+
+
+def test_service_views_are_aggregates(demo):
+    _, db = demo
+    views = caseload.service_views(db, as_user(db, "admin"))
+    assert set(views["discharge"]["severity"]) == {"mild", "moderate", "chronic"}
+    assert views["per_week"]["episodes"].sum() > 0
+    assert set(views["tier_weeks"]["tier"]) >= {"conservative"}
+
+
+def test_caseload_page_figure_click_filters_and_row_opens_case(monkeypatch, demo):
+    path, db = demo
+    at = start(monkeypatch, path, as_user(db, "amara.okafor"))
+    assert "Caseload" in [t.value for t in at.title]
+    button(at, next(b.label for b in at.button if b.label.startswith("Stalled"))).click()
+    at.run()
+    assert at.multiselect(key="cl_flags").value == ["stalled"]
+    shown = at.dataframe[0].value
+    assert len(shown) > 0 and all("Stalled" in x for x in shown["Flags"])
+    # the same filter holds on the timeline
+    goto(at, "timeline")
+    assert at.multiselect(key="cl_flags").value == ["stalled"]
+    lanes = [f for f in chart_data(at) if "lane" in f.columns and "tier" in f.columns]
+    assert lanes and len(set(lanes[0]["episode_id"])) == len(shown)
+    at.segmented_control(key="tl_view").set_value("Service views")
+    at.run()
+    assert not at.exception and "Time to discharge by severity" in texts(at)
+
+
+def test_read_only_user_sees_whole_clinic_caseload(monkeypatch, demo):
+    path, db = demo
+    at = start(monkeypatch, path, as_user(db, "reception"))
+    assert at.segmented_control(key="cl_scope").value == "Whole clinic"
+    assert at.dataframe[0].value.shape[0] > 0
