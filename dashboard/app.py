@@ -25,7 +25,7 @@ def page(name: str, title: str, icon: str, **kw) -> st.Page:
 
 # Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
 # bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
-PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "import_patients", "users", "rules_settings")
+PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts", "import_patients", "users", "rules_settings")
 
 if user is None:
     gate = "setup" if auth.needs_first_admin(db) else "sign_in"
@@ -42,7 +42,8 @@ else:
     ]
     if auth.can(user, auth.Permission.EDIT):
         clinic_pages += [page("assessment", "Assessment", "edit_note"),
-                         page("imaging", "Imaging report", "radiology")]
+                         page("imaging", "Imaging report", "radiology"),
+                         page("handouts", "Handouts", "print")]
     admin_pages = []
     if auth.can(user, auth.Permission.IMPORT):
         admin_pages.append(page("import_patients", "Import patients", "upload_file"))

@@ -113,6 +113,50 @@ def _cmd_users(args) -> int:
     return 0
 
 
+def _cmd_handouts(args) -> int:
+    from .handout_pdf import FontMissing, HandoutOptions
+    from .services import handouts
+    from .services.records import NotFound
+    if bool(args.episode) == bool(args.all_open):
+        print("error: give either --episode ID (with --out) or --all-open (with --out-dir)", file=sys.stderr)
+        return 2
+    options = HandoutOptions(page_size="Letter" if args.letter else "A4", large_print=args.large_print)
+    db = Database(args.db)
+    try:
+        if args.episode:
+            if not args.out:
+                print("error: --episode needs --out FILE.pdf", file=sys.stderr)
+                return 2
+            issued = handouts.issue(db, SYSTEM_USER, args.episode, options)
+            Path(args.out).write_bytes(issued.data)
+            for text in issued.warnings:
+                print(f"warning: {text}", file=sys.stderr)
+            print(f"Wrote {args.out} (sha256 {issued.sha256}); archived as {issued.path}")
+            return 0
+        if not args.out_dir:
+            print("error: --all-open needs --out-dir DIR", file=sys.stderr)
+            return 2
+        out_dir = Path(args.out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ids = handouts.open_episodes(db, SYSTEM_USER)
+
+        def progress(done, total):
+            print(f"\r{done}/{total} handouts", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        issued = handouts.issue_many(db, SYSTEM_USER, ids, options, progress=progress)
+        for item in issued:
+            (out_dir / f"episode-{item.episode_id:06d}.pdf").write_bytes(item.data)
+        print(f"Wrote {len(issued)} handouts to {out_dir}")
+        return 0
+    except NotFound:
+        print(f"error: there is no episode {args.episode} in {args.db}", file=sys.stderr)
+        return 2
+    except FontMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Hamstring tendinopathy clinic dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", action="store_true", help="make the user an administrator")
     p.add_argument("--password", help="(or CLINIC_NEW_PASSWORD, or asked for)")
     p.set_defaults(func=_cmd_users)
+
+    p = sub.add_parser("handouts", help="print (issue and record) patient handouts")
+    p.add_argument("--db", required=True)
+    p.add_argument("--episode", type=int, help="one episode's handout")
+    p.add_argument("--out", help="the PDF file for --episode")
+    p.add_argument("--all-open", action="store_true", help="one PDF per open episode")
+    p.add_argument("--out-dir", help="the folder for --all-open")
+    p.add_argument("--letter", action="store_true", help="US Letter paper (default A4)")
+    p.add_argument("--large-print", action="store_true", help="large print (body text 16 pt)")
+    p.set_defaults(func=_cmd_handouts)
     return parser
 
 

@@ -90,11 +90,13 @@ for rule in verdict.suggestions:
                 st.rerun()
 
 if can_edit:
-    b1, b2, _ = st.columns([1, 1, 3])
+    b1, b2, b3, _ = st.columns([1, 1, 1, 2])
     if b1.button("Record assessment", type="primary", icon=":material/edit_note:"):
         st.switch_page("pages/assessment.py")
     if b2.button("Add imaging report", icon=":material/radiology:"):
         st.switch_page("pages/imaging.py")
+    if b3.button("Print handout", icon=":material/print:"):
+        st.switch_page("pages/handouts.py")
 
 # -- charts ----------------------------------------------------------------------------------------------------
 if not view.assessments.empty:

@@ -1,0 +1,110 @@
+"""Print a handout for a patient (preview, options, download), or a whole day's clinic at once."""
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.handout_pdf import FontMissing, HandoutOptions
+from dashboard.services import auth, handouts, records
+from dashboard.ui import labels, session, tables
+
+db = session.database()
+me = session.signed_in_user()
+st.title("Handouts")
+session.show_flash()
+if not auth.can(me, auth.Permission.ISSUE_HANDOUT):
+    st.error("Your role may not issue handouts.")
+    st.stop()
+
+
+@st.cache_data(max_entries=32, show_spinner="Drawing the preview...")
+def preview_pages(pdf: bytes) -> list[bytes]:
+    """PNG images of the pages (poppler's pdftoppm)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "h.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "70", "-png", str(source), str(Path(folder) / "page")], check=True,
+                       timeout=60, capture_output=True)
+        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
+
+
+c1, c2 = st.columns(2)
+paper = c1.segmented_control("Paper", ["A4", "US Letter"], default="A4", key="handout_paper")
+large = c2.toggle("Large print (16 pt)", key="handout_large")
+options = HandoutOptions(page_size="Letter" if paper == "US Letter" else "A4", large_print=large)
+
+one, batch = st.tabs(["One patient", "Print today's clinic"])
+with one:
+    episode_id = session.current_episode_id()
+    query = st.text_input("Find a patient", key="handout_query", placeholder="Name or clinic ID")
+    if query:
+        found = records.find_patients(db, me, query, limit=20)
+        names = {int(r["patient_id"]): f"{r['given_name']} {r['family_name']} ({r['clinic_id']})" for r in found.to_dict("records")}
+        patient_id = st.selectbox("Patient", list(names), format_func=names.get, index=None, key="handout_patient")
+        if patient_id:
+            episodes = [e for e in records.patient_episodes(db, me, patient_id) if e["status"] == "open"]
+            if not episodes:
+                st.info("This patient has no open episode.")
+            for ep in episodes:
+                if st.button(labels.episode_title(ep), key=f"handout_pick_{ep['episode_id']}"):
+                    session.choose_episode(ep["episode_id"])
+                    st.rerun()
+    if episode_id is None:
+        st.info("Choose a patient above, or open a case and use its Print handout button.")
+    else:
+        ep = records.episode(db, me, episode_id)
+        st.markdown(f"**{ep['given_name']} {ep['family_name']}** · {labels.episode_title(ep)} · stage {ep['stage']}")
+        try:
+            built = handouts.build_for_episode(db, me, episode_id, options)
+        except FontMissing as exc:
+            st.error(str(exc))
+            st.stop()
+        for text in built.warnings:
+            st.warning(text)
+        if st.button("Issue handout", type="primary", icon=":material/print:"):
+            ok, issued = session.attempt("handout", handouts.issue, db, me, episode_id, options)
+            if ok:
+                st.session_state["handout_issued"] = (episode_id, issued.data, issued.sha256)
+        session.show_summary("handout")
+        got = st.session_state.get("handout_issued")
+        if got and got[0] == episode_id:
+            st.success(f"Issued and recorded (SHA-256 {got[2][:16]}...). Download it to print.")
+            st.download_button("Download the PDF", data=got[1], file_name=f"handout-episode-{episode_id}.pdf",
+                               mime="application/pdf", icon=":material/download:")
+        if shutil.which("pdftoppm"):
+            images = preview_pages(built.data)
+            cols = st.columns(min(3, len(images)))
+            for n, image in enumerate(images):
+                cols[n % len(cols)].image(image, caption=f"Page {n + 1}", width="stretch")
+        else:
+            st.caption("Preview needs poppler-utils (pdftoppm) on the server.")
+        given = handouts.issued_for_episode(db, me, episode_id)
+        if not given.empty:
+            st.markdown("**Handouts given for this episode**")
+            tables.show(given[["issued_at", "issued_by", "content_version", "page_size", "large_print", "sha256"]])
+
+with batch:
+    today_ids = handouts.episodes_seen_today(db, me)
+    st.write(f"{len(today_ids)} open episode(s) had an assessment today.")
+    chosen = st.text_input("Or a chosen list of episode numbers (comma-separated)", key="handout_list",
+                           placeholder="e.g. 12, 40, 41")
+    ids = today_ids
+    if chosen.strip():
+        try:
+            ids = [int(x) for x in chosen.replace(" ", "").split(",") if x]
+        except ValueError:
+            st.error("Episode numbers must be whole numbers separated by commas.")
+            ids = []
+    if st.button(f"Print {len(ids)} handout(s)", disabled=not ids, icon=":material/print:"):
+        bar = st.progress(0.0, text="Building handouts...")
+        ok, issued = session.attempt("batch", handouts.issue_many, db, me, ids, options,
+                                     progress=lambda n, total: bar.progress(n / total, text=f"{n} of {total}"))
+        if ok:
+            st.session_state["handout_batch"] = handouts.combined_pdf(issued)
+            st.success(f"{len(issued)} handouts issued and recorded.")
+        session.show_summary("batch")
+    if st.session_state.get("handout_batch"):
+        st.download_button("Download all as one PDF", data=st.session_state["handout_batch"],
+                           file_name="handouts-today.pdf", mime="application/pdf", icon=":material/download:")

@@ -1,0 +1,35 @@
+"""SQL for the record of issued handouts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from .db import Database
+
+
+def insert_issue(cur, episode_id: int, at: datetime, on: date, by: str, version: str, page_size: str,
+                 large_print: bool, sha256: str, path: str) -> int:
+    return cur.execute(
+        "INSERT INTO handouts_issued (episode_id, issued_at, issued_on, issued_by, content_version, page_size,"
+        " large_print, sha256, archive_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING handout_id",
+        [episode_id, at, on, by, version, page_size, large_print, sha256, path]).fetchone()[0]
+
+
+def issued_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
+    return db.frame("SELECT * FROM handouts_issued WHERE episode_id = ? ORDER BY issued_at DESC", [episode_id])
+
+
+def issued_for_patient(db: Database, patient_id: int) -> pd.DataFrame:
+    return db.frame("SELECT h.* FROM handouts_issued h JOIN episodes e USING (episode_id) WHERE e.patient_id = ?"
+                    " ORDER BY h.issued_at", [patient_id])
+
+
+def episodes_seen_on(db: Database, day: date) -> list[int]:
+    return [r["episode_id"] for r in db.rows(
+        "SELECT DISTINCT a.episode_id FROM assessments a JOIN episodes e USING (episode_id)"
+        " WHERE a.assessed_on = ? AND e.status = 'open' ORDER BY 1", [day])]
+
+
+def open_episode_ids(db: Database) -> list[int]:
+    return [r["episode_id"] for r in db.rows("SELECT episode_id FROM episodes WHERE status = 'open' ORDER BY 1")]
