@@ -8,7 +8,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard.services import auth  # noqa: E402
+from dashboard.services import auth, records  # noqa: E402
 from dashboard.ui import session  # noqa: E402
 
 st.set_page_config(page_title="Hamstring clinic", page_icon=":material/personal_injury:", layout="wide")
@@ -25,7 +25,7 @@ def page(name: str, title: str, icon: str, **kw) -> st.Page:
 
 # Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
 # bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
-PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts", "import_patients", "users", "rules_settings")
+PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts", "import_patients", "users", "rules_settings", "audit", "data_admin")
 
 if user is None:
     gate = "setup" if auth.needs_first_admin(db) else "sign_in"
@@ -51,6 +51,10 @@ else:
         admin_pages.append(page("users", "Users", "manage_accounts"))
     if auth.can(user, auth.Permission.SETTINGS):
         admin_pages.append(page("rules_settings", "Rule thresholds", "tune"))
+    if auth.can(user, auth.Permission.AUDIT):
+        admin_pages.append(page("audit", "Audit trail", "policy"))
+    if auth.can(user, auth.Permission.BACKUP):
+        admin_pages.append(page("data_admin", "Data and backups", "backup"))
     pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
 
 with st.sidebar:
@@ -59,6 +63,15 @@ with st.sidebar:
         st.warning("DEMO clinic: fictional patients only.", icon=":material/science:")
     if user is not None:
         st.caption(f"Signed in as {user.display_name} ({user.role.value.replace('_', ' ')})")
+        drafts = records.my_drafts(db, user)
+        if len(drafts):
+            st.warning(f"You have {len(drafts)} unsigned assessment(s).", icon=":material/draft:")
+            with st.expander("Your unsigned drafts"):
+                for draft in drafts.head(20).to_dict("records"):
+                    if st.button(f"{draft['assessed_on']:%d %b} · {draft['given_name']} {draft['family_name']}",
+                                 key=f"draft_{draft['assessment_id']}"):
+                        session.choose_episode(int(draft["episode_id"]))
+                        st.switch_page("pages/case.py")
         if st.button("Sign out", icon=":material/logout:"):
             auth.sign_out(db, user)
             session.set_user(None)

@@ -23,7 +23,12 @@ def _cmd_serve(args) -> int:
     cfg = config.from_environment()
     try:
         held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file
-    except (DatabaseInUse, DatabaseError) as exc:
+    except DatabaseInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.command == "backup":
+            print("While the app is running, use Administration > Data and backups > Back up now.", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = Path(__file__).resolve().parent / "app.py"
@@ -157,6 +162,29 @@ def _cmd_handouts(args) -> int:
         db.close()
 
 
+def _cmd_backup(args) -> int:
+    from .services import admin
+    db = Database(args.db)
+    try:
+        target = admin.backup(db, SYSTEM_USER, Path(args.out))
+    finally:
+        db.close()
+    print(f"Backup written: {target} (checksum in {target.name}.sha256)")
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from .services import admin
+    try:
+        target = admin.restore(Path(args.backup), Path(args.db), SYSTEM_USER)
+    except FieldProblems as exc:
+        for text in exc.problems.values():
+            print(f"error: {text}", file=sys.stderr)
+        return 2
+    print(f"Restored {args.backup} into {target}. Serve it with CLINIC_DB={target} make run")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Hamstring tendinopathy clinic dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--letter", action="store_true", help="US Letter paper (default A4)")
     p.add_argument("--large-print", action="store_true", help="large print (body text 16 pt)")
     p.set_defaults(func=_cmd_handouts)
+
+    p = sub.add_parser("backup", help="copy the database (consistent snapshot) into a folder")
+    p.add_argument("--db", required=True)
+    p.add_argument("--out", required=True, help="folder for the backup file")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into a new database file")
+    p.add_argument("--backup", required=True, help="a backup file made by 'backup'")
+    p.add_argument("--db", required=True, help="the new database file (must not exist)")
+    p.set_defaults(func=_cmd_restore)
     return parser
 
 
@@ -204,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatabaseInUse, DatabaseError) as exc:
+    except DatabaseInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.command == "backup":
+            print("While the app is running, use Administration > Data and backups > Back up now.", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

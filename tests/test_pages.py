@@ -9,7 +9,7 @@ from dashboard.storage.db import Database
 from tests.apptest import as_user, button, goto, start, texts
 
 CLINIC_PAGES = ["caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts"]
-ADMIN_PAGES = ["import_patients", "users"]
+ADMIN_PAGES = ["import_patients", "users", "rules_settings", "audit", "data_admin"]
 PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "pages"
 
 
@@ -53,7 +53,7 @@ def test_page_file_run_directly_without_sign_in_shows_nothing(monkeypatch, demo,
     assert ep["family_name"] not in shown and "DEMO-" not in shown
 
 
-@pytest.mark.parametrize("page", ["assessment", "imaging", "handouts", "import_patients", "users"])
+@pytest.mark.parametrize("page", ["assessment", "imaging", "handouts", "import_patients", "users", "rules_settings", "audit", "data_admin"])
 def test_page_file_run_directly_by_read_only_user_is_refused(monkeypatch, demo, page):
     path, db = demo
     ep = first_open_episode(db)

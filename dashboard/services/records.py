@@ -257,8 +257,10 @@ def addenda(db: Database, actor: User, episode_id: int) -> pd.DataFrame:
 
 
 def my_drafts(db: Database, actor: User) -> pd.DataFrame:
+    """The actor's unsigned assessments (shown on every page: kept until the next write)."""
     require(actor, Permission.VIEW)
-    return sql.unsigned_assessments(db, actor.username)
+    from .memo import memoised
+    return memoised(db, "drafts", actor.username, lambda: sql.unsigned_assessments(db, actor.username))
 
 
 # Fields a review carries forward from the previous visit. The date, the PROMs of the day, the red-flag

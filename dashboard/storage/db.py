@@ -151,6 +151,17 @@ class Database:
                 applied.append(number)
         return applied
 
+    def snapshot_to(self, target: Path) -> None:
+        """Copy the whole database to ``target`` consistently: writes wait on the lock while the WAL is
+        checkpointed into the file and the file is copied; reads go on."""
+        import shutil
+        with self._write_lock:
+            with self.cursor() as cur:
+                cur.execute("CHECKPOINT")
+            partial = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(self.path, partial)
+            partial.replace(target)
+
     def checkpoint(self) -> None:
         with self._write_lock, self.cursor() as cur:
             cur.execute("CHECKPOINT")
