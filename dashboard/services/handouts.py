@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from .. import config
 from ..domain.model import EXPECTED_RECOVERY_WEEKS, Severity, User
 from ..handout_pdf import CONTENT_VERSION, BuiltPdf, Exercise, HandoutData, HandoutOptions, build_handouts
@@ -24,19 +26,18 @@ def handout_data(db: Database, actor: User, episode_id: int, *, today: date | No
     if ep is None:
         raise NotFound(f"No episode {episode_id}.")
     items, _ = prescription(db, actor, episode_id, int(ep["stage"]))
-    latest = sql.latest_assessment(db, episode_id)
     treatments = care_sql.treatments_for_episode(db, episode_id)
-    tier_since = sql.tier_history(db, episode_id)["effective_on"].iloc[-1]
-    current = treatments[treatments["given_on"] >= tier_since]["kind"].drop_duplicates().tolist()
+    current = treatments[treatments["given_on"] >= pd.Timestamp(sql.tier_since(db, episode_id))]
+    clinic = sql.settings(db)
     t = effective_thresholds(db)
     return HandoutData(
-        clinic_name=sql.get_setting(db, "clinic_name") or "Hamstring clinic",
+        clinic_name=clinic.get("clinic_name") or "Hamstring clinic",
         patient_name=f"{ep['given_name']} {ep['family_name']}", side=ep["side"], region=ep["region"],
         severity=ep["severity"], tier=ep["tier"], stage=int(ep["stage"]),
         exercises=[Exercise(**item) for item in items], clinician_name=ep["clinician_name"] or "",
-        issued_on=today or date.today(), next_review_on=latest["next_review_on"] if latest else None,
-        treatments=current, pain_green_max=t["pain_green_max"], pain_amber_max=t["pain_amber_max"],
-        clinic_phone=sql.get_setting(db, "clinic_phone"), clinic_url=sql.get_setting(db, "clinic_url"),
+        issued_on=today or date.today(), next_review_on=sql.next_review_on(db, episode_id),
+        treatments=current["kind"].drop_duplicates().tolist(), pain_green_max=t["pain_green_max"],
+        pain_amber_max=t["pain_amber_max"], clinic_phone=clinic.get("clinic_phone"), clinic_url=clinic.get("clinic_url"),
         expected_weeks=EXPECTED_RECOVERY_WEEKS[Severity(ep["severity"])])
 
 

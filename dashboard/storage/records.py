@@ -123,18 +123,26 @@ def close_episode(cur, episode_id: int, values: dict[str, Any], expected_version
 
 _EPISODE_SELECT = (
     "SELECT e.*, p.clinic_id, p.given_name, p.family_name, p.date_of_birth, p.sex,"
-    "       u.display_name AS clinician_name,"
-    "       (SELECT t.tier FROM tier_changes t WHERE t.episode_id = e.episode_id"
-    "         ORDER BY t.effective_on DESC, t.tier_change_id DESC LIMIT 1) AS tier,"
-    "       (SELECT s.stage FROM stage_changes s WHERE s.episode_id = e.episode_id"
-    "         ORDER BY s.effective_on DESC, s.stage_change_id DESC LIMIT 1) AS stage"
+    "       u.display_name AS clinician_name"
     " FROM episodes e JOIN patients p ON p.patient_id = e.patient_id"
     " LEFT JOIN users u ON u.user_id = e.clinician_id"
 )
+_CURRENT_TIER = ("SELECT tier FROM tier_changes WHERE episode_id = ?"
+                 " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1")
+_CURRENT_STAGE = ("SELECT stage FROM stage_changes WHERE episode_id = ?"
+                  " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1")
+
+
+def _with_tier_and_stage(db: Database, episode: dict[str, Any]) -> dict[str, Any]:
+    """Point lookups of the current tier and stage (cheaper than correlated subqueries at scale)."""
+    episode["tier"] = db.scalar(_CURRENT_TIER, [episode["episode_id"]])
+    episode["stage"] = db.scalar(_CURRENT_STAGE, [episode["episode_id"]])
+    return episode
 
 
 def get_episode(db: Database, episode_id: int) -> dict[str, Any] | None:
-    return db.row(_EPISODE_SELECT + " WHERE e.episode_id = ?", [episode_id])
+    found = db.row(_EPISODE_SELECT + " WHERE e.episode_id = ?", [episode_id])
+    return _with_tier_and_stage(db, found) if found else None
 
 
 def episode_row(cur, episode_id: int) -> dict[str, Any] | None:
@@ -145,8 +153,9 @@ def episode_row(cur, episode_id: int) -> dict[str, Any] | None:
 
 
 def episodes_for_patient(db: Database, patient_id: int) -> list[dict[str, Any]]:
-    return db.rows(_EPISODE_SELECT + " WHERE e.patient_id = ? ORDER BY e.opened_on DESC, e.episode_id DESC",
-                   [patient_id])
+    found = db.rows(_EPISODE_SELECT + " WHERE e.patient_id = ? ORDER BY e.opened_on DESC, e.episode_id DESC",
+                    [patient_id])
+    return [_with_tier_and_stage(db, episode) for episode in found]
 
 
 # -- assessments -----------------------------------------------------------------------------------
@@ -295,3 +304,17 @@ def set_setting(cur, key: str, value: str, at: datetime, by: str) -> str | None:
 def last_recorded_at(db: Database, episode_id: int):
     """When the episode's most recent assessment was saved (not the visit date)."""
     return db.scalar("SELECT max(created_at) FROM assessments WHERE episode_id = ?", [episode_id])
+
+
+def next_review_on(db: Database, episode_id: int):
+    """The next review date set at the latest assessment."""
+    return db.scalar("SELECT next_review_on FROM assessments WHERE episode_id = ?"
+                     " ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1", [episode_id])
+
+
+def tier_since(db: Database, episode_id: int):
+    return db.scalar("SELECT max(effective_on) FROM tier_changes WHERE episode_id = ?", [episode_id])
+
+
+def settings(db: Database) -> dict[str, str]:
+    return {r["setting_key"]: r["setting_value"] for r in db.rows("SELECT setting_key, setting_value FROM clinic_settings")}
