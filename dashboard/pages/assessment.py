@@ -210,6 +210,10 @@ with st.container(border=True):
 
 if values.get("morning_stiffness") is not None:
     values["morning_stiffness"] = values["morning_stiffness"] == "yes"
+pending = session.problems(SCOPE)
+if pending:  # said again beside the button, where the clinician is looking
+    st.error(f"Nothing was saved: {len(pending)} field(s) to fix, marked in red above: "
+             + "; ".join(pending.values()), icon=":material/block:")
 if st.button("Save assessment", type="primary", icon=":material/save:"):
     ok, assessment_id = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
     if ok:

@@ -1,0 +1,243 @@
+"""End-to-end journeys in a real browser: Playwright drives Debian's Chromium (/usr/bin/chromium; never a
+downloaded browser) against the real server (python -m dashboard serve) on a free local port with a
+temporary database. Each step's screenshot is saved under test-artifacts/browser/."""
+import os
+import shutil
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from dashboard.storage.db import Database
+from tests.serverproc import ROOT, Server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+PASSWORD = "demo-clinic-2026"
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (make test installs it)"),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason="Chromium is not installed (Debian package 'chromium'; .ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(demo_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "clinic.duckdb"
+    shutil.copy(demo_template, path)
+    running = Server(path, extra_env={"CLINIC_REPORTS_DIR": str(folder / "reports")}).wait_ready()
+    running.db_path = path
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def picks(demo_template):
+    """Clinic IDs of patients with one open conservative episode each (read from the template, since the
+    server holds the live file)."""
+    import duckdb
+    with duckdb.connect(str(demo_template), read_only=True) as con:
+        rows = con.execute(
+            "SELECT p.clinic_id FROM patients p JOIN episodes e USING (patient_id)"
+            " WHERE e.status = 'open' AND (SELECT t.tier FROM tier_changes t WHERE t.episode_id = e.episode_id"
+            "  ORDER BY t.effective_on DESC LIMIT 1) = 'conservative'"
+            "  AND (SELECT count(*) FROM episodes x WHERE x.patient_id = p.patient_id) = 1"
+            " ORDER BY p.clinic_id LIMIT 3").fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.shots = Shots(page, request.node.name)
+    yield page
+    context.close()
+
+
+class Shots:
+    def __init__(self, page, test_name):
+        self.page, self.n = page, 0
+        self.folder = ARTIFACTS / test_name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, step: str, focus=None):
+        self.n += 1
+        self.page.wait_for_timeout(400)  # let the last rerun paint
+        if focus is not None:
+            focus.scroll_into_view_if_needed()
+        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
+
+
+def settle(page):
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+
+
+def sign_in(page, server, username):
+    page.goto(server.url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    settle(page)
+
+
+def click_first_row(page, grid_index=0):
+    grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+
+
+def choose(page, label, option):
+    page.get_by_label(label, exact=True).click() if page.get_by_label(label, exact=True).count() else \
+        page.get_by_text(label, exact=True).locator("..").locator("..").get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def open_case_from_search(page, text):
+    page.get_by_role("link", name="Patients").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    box = page.get_by_label("Search by name or clinic ID")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_text("1 patient(s)")).to_be_visible()
+    click_first_row(page)
+    expect(page.get_by_role("heading", name="Episodes of care")).to_be_visible()
+    page.get_by_role("button", name="Open case").first.click()
+    expect(page.get_by_text("Weeks in episode")).to_be_visible()
+    settle(page)
+
+
+def test_sign_in_find_patient_and_record_assessment(page, server, picks):
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.shots("sign-in-page")
+    page.get_by_label("Username").fill("amara.okafor")
+    page.get_by_role("textbox", name="Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Username or password is not right.")).to_be_visible()
+    page.shots("wrong-password-refused")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    settle(page)
+    page.shots("caseload-after-sign-in")
+
+    open_case_from_search(page, picks[0])
+    page.shots("case-page")
+    page.get_by_role("button", name="Record assessment").click()
+    expect(page.get_by_role("heading", name="Assessment")).to_be_visible()
+    settle(page)
+    page.shots("assessment-form-carried-forward")
+    pain = page.get_by_label("Average pain, last week (0-10)")
+    pain.fill("15")
+    pain.press("Tab")
+    settle(page)
+    page.get_by_role("button", name="Save assessment").click()
+    beside_field = page.get_by_text("Average pain (last week) must be between 0 and 10 (got 15).", exact=True)
+    expect(beside_field).to_be_visible()
+    expect(page.get_by_text("Nothing was saved: 1 field(s) to fix")).to_be_visible()
+    page.shots("invalid-value-refused-beside-the-field", focus=pain)
+    page.shots("invalid-value-refused-beside-save", focus=page.get_by_role("button", name="Save assessment"))
+    pain.fill("3")
+    pain.press("Tab")
+    worst = page.get_by_label("Worst pain, last week (0-10)")
+    worst.fill("5")
+    worst.press("Tab")
+    page.get_by_role("textbox", name="Plan", exact=True).fill("Progress isometrics; review in two weeks")
+    settle(page)
+    page.get_by_role("button", name="Save assessment").click()
+    expect(page.get_by_text("saved as a draft")).to_be_visible()
+    settle(page)
+    page.shots("assessment-saved-on-case-page")
+    expect(page.get_by_text("draft").first).to_be_visible()
+
+
+def test_escalate_tier_see_charts_and_print_handout(page, server, picks):
+    sign_in(page, server, "amara.okafor")
+    open_case_from_search(page, picks[1])
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    page.shots("case-with-charts")
+    page.get_by_role("tab", name="Treatment path").click()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Change tier")
+    form.locator('[data-testid="stSelectbox"]').click()
+    page.get_by_role("option", name="Adjunct", exact=True).click()
+    form.get_by_label("Reason").fill("No change after twelve weeks of loading; adding shockwave")
+    form.get_by_role("button", name="Change tier").click()
+    expect(page.get_by_text("Tier changed to adjunct.")).to_be_visible()
+    settle(page)
+    page.shots("tier-escalated")
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("Adjunct")
+
+    page.get_by_role("button", name="Print handout").click()
+    expect(page.get_by_role("heading", name="Handouts")).to_be_visible()
+    settle(page)
+    page.shots("handout-preview")
+    page.get_by_role("button", name="Issue handout").click()
+    expect(page.get_by_text("Issued and recorded")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the PDF").click()
+    pdf = Path(download.value.path()).read_bytes()
+    page.shots("handout-issued")
+    from pypdf import PdfReader
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+    assert "Your hamstring plan" in text and "Shockwave therapy" in text
+    assert "How much pain is OK" in text
+
+
+def test_filter_caseload_to_stalled_and_open_one_then_sign_out(page, server):
+    sign_in(page, server, "amara.okafor")
+    page.get_by_role("button", name="Stalled").click()
+    settle(page)
+    expect(page.get_by_text("episode(s) match")).to_be_visible()
+    page.shots("caseload-stalled")
+    click_first_row(page)
+    expect(page.get_by_text("Weeks in episode")).to_be_visible()
+    settle(page)
+    expect(page.get_by_text("Stalled", exact=False).first).to_be_visible()
+    page.shots("stalled-case-opened")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.shots("signed-out")
+    page.goto(server.url + "/case")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0
+
+
+def test_read_only_user_cannot_reach_administrator_pages(page, server):
+    sign_in(page, server, "reception")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav).to_contain_text("Caseload")
+    for hidden in ("Users", "Audit trail", "Import patients", "Data and backups", "Assessment", "Handouts"):
+        expect(nav.get_by_text(hidden, exact=True)).to_have_count(0)
+    page.shots("read-only-navigation")
+    page.goto(server.url + "/users")
+    page.get_by_label("Username").fill("reception")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.shots("read-only-users-url")
+    expect(page.get_by_role("heading", name="Users")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
