@@ -114,13 +114,14 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
 
 def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame, today: date) -> alt.LayerChart:
     """Swim lanes: one lane per episode split into tier periods, assessment marks, a today line.
-    Clicking a lane selects its episode (selection name: 'lane')."""
+    Clicking a lane selects its episode (selection name: 'lane'). Lane labels travel once per lane and
+    are joined to the periods and visits in the browser (a lookup), which keeps the chart light."""
     order = list(lanes["lane"])
-    p = periods.merge(lanes, on="episode_id")
-    v = visits.merge(lanes, on="episode_id")
+    names = alt.LookupData(lanes[["episode_id", "lane"]], "episode_id", ["lane"])
     pick = alt.selection_point(name="lane", fields=["episode_id"], on="click")
     y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    bars = alt.Chart(p).mark_bar(height={"band": 0.7}).encode(
+    bars = alt.Chart(periods[["episode_id", "tier", "start", "finish"]]).transform_lookup(
+        lookup="episode_id", from_=names).mark_bar(height={"band": 0.7}).encode(
         x=alt.X("start:T", title=None), x2="finish:T", y=y,
         color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
                                                               range=["#74c476", "#fd8d3c", "#de2d26"])),
@@ -128,7 +129,8 @@ def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFr
         tooltip=[alt.Tooltip("lane:N", title="Episode"), alt.Tooltip("tier:N", title="Tier"),
                  alt.Tooltip("start:T", title="From"), alt.Tooltip("finish:T", title="Until")],
     ).add_params(pick)
-    marks = alt.Chart(v).mark_tick(color="#252525", thickness=1.5, size=10).encode(
+    marks = alt.Chart(visits[["episode_id", "assessed_on"]]).transform_lookup(
+        lookup="episode_id", from_=names).mark_tick(color="#252525", thickness=1.5, size=10).encode(
         x="assessed_on:T", y=y, tooltip=[alt.Tooltip("assessed_on:T", title="Assessment")])
     now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]})).mark_rule(color="#08519c", strokeWidth=2).encode(
         x="today:T")

@@ -113,8 +113,11 @@ def test_caseload_page_figure_click_filters_and_row_opens_case(monkeypatch, demo
     # the same filter holds on the timeline
     goto(at, "timeline")
     assert at.multiselect(key="cl_flags").value == ["stalled"]
-    lanes = [f for f in chart_data(at) if "lane" in f.columns and "tier" in f.columns]
-    assert lanes and len(set(lanes[0]["episode_id"])) == len(shown)
+    frames = chart_data(at)
+    lanes = [f for f in frames if "lane" in f.columns]
+    periods = [f for f in frames if "tier" in f.columns and "start" in f.columns]
+    assert lanes and len(lanes[0]) == len(shown)
+    assert periods and set(periods[0]["episode_id"]) == set(lanes[0]["episode_id"])
     at.segmented_control(key="tl_view").set_value("Service views")
     at.run()
     assert not at.exception and "Time to discharge by severity" in texts(at)
