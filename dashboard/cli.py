@@ -21,16 +21,7 @@ def _cmd_serve(args) -> int:
     this same process, so a second server on the same file is refused at once with a clear message."""
     from .services.clinic import open_clinic
     cfg = config.from_environment()
-    try:
-        held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file
-    except DatabaseInUse as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if args.command == "backup":
-            print("While the app is running, use Administration > Data and backups > Back up now.", file=sys.stderr)
-        return 2
-    except DatabaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file (errors: see main)
     app = Path(__file__).resolve().parent / "app.py"
     print(f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
           file=sys.stderr)

@@ -287,3 +287,34 @@ def test_imaging_form_saves_to_episode(monkeypatch, demo):
     button(at, "Save imaging report").click()
     at.run()
     assert db.scalar("SELECT count(*) FROM imaging_reports WHERE episode_id = ? AND mri_type = 3", [ep["episode_id"]]) == 1
+
+
+def test_edit_an_unsigned_draft_and_a_racing_edit_is_refused(monkeypatch, demo):
+    path, db = demo
+    from dashboard.services import records
+    me = as_user(db, "amara.okafor")
+    ep = first_open_episode(db)
+    assessment_id = records.record_assessment(db, me, ep["episode_id"], {"assessed_on": datetime_today(), "pain_avg": 4,
+                                                                          "pain_worst": 6, "plan": "First plan"})
+    at = start(monkeypatch, path, me, episode_id=ep["episode_id"], edit_assessment=assessment_id)
+    goto(at, "assessment")
+    p = f"assess_{ep['episode_id']}_draft{assessment_id}_"
+    assert "Edit draft assessment" in [t.value for t in at.title]
+    assert at.text_area(key=p + "plan").value == "First plan" and at.number_input(key=p + "pain_avg").value == 4
+    # someone else saves the same draft meanwhile
+    records.update_draft(db, as_user(db, "admin"), assessment_id,
+                         {"assessed_on": datetime_today(), "pain_avg": 5, "pain_worst": 6, "plan": "Admin's plan"}, 1)
+    at.text_area(key=p + "plan").input("My better plan")
+    button(at, "Save draft changes").click()
+    at.run()
+    assert "changed by admin" in texts(at)
+    assert at.text_area(key=p + "plan").value == "My better plan"  # the input is kept
+    assert db.scalar("SELECT plan FROM assessments WHERE assessment_id = ?", [assessment_id]) == "Admin's plan"
+    button(at, "Save draft changes").click()  # saving again, knowingly
+    at.run()
+    assert db.scalar("SELECT plan FROM assessments WHERE assessment_id = ?", [assessment_id]) == "My better plan"
+
+
+def datetime_today():
+    import datetime
+    return datetime.date.today()

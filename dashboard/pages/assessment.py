@@ -27,9 +27,20 @@ if ep["status"] != "open":
     st.stop()
 
 SCOPE = "assessment"
-P = f"assess_{episode_id}_"  # widget keys of this episode's form
+CHECKBOXES = {"previous_injury", "low_back_pain", *(flag.code for flag in RED_FLAGS)}
+# Editing an unsigned draft (from the case page), or recording a new assessment.
+draft = None
+if st.session_state.get("edit_assessment"):
+    draft = records.assessment(db, me, int(st.session_state["edit_assessment"]))
+    if draft["episode_id"] != episode_id or draft["signed_at"] is not None:
+        st.session_state.pop("edit_assessment")
+        draft = None
+P = f"assess_{episode_id}_" + (f"draft{draft['assessment_id']}_" if draft else "")  # this form's widget keys
 if not st.session_state.get(P + "ready"):
-    defaults = records.assessment_defaults(db, me, episode_id)
+    if draft:
+        defaults = {k: v for k, v in draft.items() if k in records.EDITABLE_FIELDS}
+    else:
+        defaults = records.assessment_defaults(db, me, episode_id)
     for name, value in defaults.items():
         if name == "aggravating":
             value = [a for a in (value or "").split(",") if a]
@@ -37,10 +48,14 @@ if not st.session_state.get(P + "ready"):
             value = None if value is None else ("yes" if value else "no")
         elif name in ("strength_left", "strength_right") and value is not None:
             value = float(value)
+        elif name in CHECKBOXES:
+            value = bool(value)
         st.session_state[P + name] = value
-    st.session_state[P + "assessed_on"] = date.today()
-    st.session_state[P + "next_review_on"] = date.today() + timedelta(days=14)
-    st.session_state[P + "clinician_id"] = me.user_id
+    if not draft:
+        st.session_state[P + "assessed_on"] = date.today()
+        st.session_state[P + "next_review_on"] = date.today() + timedelta(days=14)
+        st.session_state[P + "clinician_id"] = me.user_id
+    st.session_state[P + "version"] = draft["version"] if draft else None
     st.session_state[P + "carried_from"] = defaults.get("_carried_from")
     st.session_state[P + "ready"] = True
 
@@ -62,7 +77,7 @@ def pick(label, options, name, *, horizontal=True, optional=True, fmt=label_of):
     return value
 
 
-st.title("Assessment")
+st.title("Edit draft assessment" if draft else "Assessment")
 st.markdown(f"**{ep['given_name']} {ep['family_name']}** ({ep['clinic_id']}) · {labels.episode_title(ep)}")
 carried = st.session_state.get(P + "carried_from")
 if carried:
@@ -214,10 +229,17 @@ pending = session.problems(SCOPE)
 if pending:  # said again beside the button, where the clinician is looking
     st.error(f"Nothing was saved: {len(pending)} field(s) to fix, marked in red above: "
              + "; ".join(pending.values()), icon=":material/block:")
-if st.button("Save assessment", type="primary", icon=":material/save:"):
-    ok, assessment_id = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
+if st.button("Save draft changes" if draft else "Save assessment", type="primary", icon=":material/save:"):
+    if draft:
+        ok, _ = session.attempt(SCOPE, records.update_draft, db, me, draft["assessment_id"], values,
+                                st.session_state[P + "version"])
+        if not ok:  # after reading who changed it, saving again is a deliberate overwrite
+            st.session_state[P + "version"] = records.assessment(db, me, draft["assessment_id"])["version"]
+    else:
+        ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
     if ok:
         forms.forget(P)
+        st.session_state.pop("edit_assessment", None)
         session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
         st.switch_page("pages/case.py")
     st.rerun()

@@ -92,6 +92,7 @@ for rule in verdict.suggestions:
 if can_edit:
     b1, b2, b3, _ = st.columns([1, 1, 1, 2])
     if b1.button("Record assessment", type="primary", icon=":material/edit_note:"):
+        st.session_state.pop("edit_assessment", None)
         st.switch_page("pages/assessment.py")
     if b2.button("Add imaging report", icon=":material/radiology:"):
         st.switch_page("pages/imaging.py")
@@ -140,6 +141,10 @@ with tab_assess:
                         f"reason: {labels.md(note['reason'])}  \n{labels.md(note['body'])}", icon=":material/note_add:")
             scope = f"addendum_{assessment['assessment_id']}"
             if auth.can(me, auth.Permission.EDIT) and assessment["signed_at"] is None:
+                if ep["status"] == "open" and st.button("Edit draft", icon=":material/edit:",
+                                                        key=f"edit_{assessment['assessment_id']}"):
+                    st.session_state["edit_assessment"] = int(assessment["assessment_id"])
+                    st.switch_page("pages/assessment.py")
                 if st.button("Sign assessment", icon=":material/verified:", key=f"sign_{assessment['assessment_id']}"):
                     ok, _ = session.attempt(scope, records.sign_assessment, db, me, int(assessment["assessment_id"]))
                     if ok:
@@ -170,37 +175,27 @@ with tab_path:
         tables.show(view.stages[["stage", "effective_on", "ended_on", "reason", "clinician_name"]])
     if can_edit:
         c1, c2 = st.columns(2)
-        with c1.form("change_tier_form"):
-            st.markdown("**Change tier** (up, or back down)")
-            session.show_summary("change_tier")
-            tier = st.selectbox("New tier", ["conservative", "adjunct", "regenerative"], format_func=label_of,
-                                key="change_tier_tier")
-            session.show_problem("change_tier", "tier")
-            when = st.date_input("Effective from", value=date.today(), key="change_tier_when", format="YYYY-MM-DD")
-            session.show_problem("change_tier", "effective_on")
-            why = st.text_area("Reason", key="change_tier_reason", height=68)
-            session.show_problem("change_tier", "reason")
-            if st.form_submit_button("Change tier"):
-                ok, _ = session.attempt("change_tier", care.change_tier, db, me, episode_id,
-                                        {"tier": tier, "effective_on": when, "reason": why})
-                if ok:
-                    session.flash(f"Tier changed to {tier}.")
-                st.rerun()
-        with c2.form("change_stage_form"):
-            st.markdown("**Change loading stage**")
-            session.show_summary("change_stage")
-            stage = st.selectbox("New stage", [1, 2, 3, 4], format_func=STAGE_NAMES.get, key="change_stage_stage")
-            session.show_problem("change_stage", "stage")
-            when = st.date_input("Effective from", value=date.today(), key="change_stage_when", format="YYYY-MM-DD")
-            session.show_problem("change_stage", "effective_on")
-            why = st.text_area("Reason", key="change_stage_reason", height=68)
-            session.show_problem("change_stage", "reason")
-            if st.form_submit_button("Change stage"):
-                ok, _ = session.attempt("change_stage", care.change_stage, db, me, episode_id,
-                                        {"stage": stage, "effective_on": when, "reason": why})
-                if ok:
-                    session.flash(f"Loading stage changed to {stage}.")
-                st.rerun()
+        def change_form(column, kind, title, options, words, service):
+            with column.form(f"change_{kind}_form"):
+                scope = f"change_{kind}"
+                st.markdown(f"**{title}**")
+                session.show_summary(scope)
+                value = st.selectbox(f"New {kind}", options, format_func=words, key=f"{scope}_{kind}")
+                session.show_problem(scope, kind)
+                when = st.date_input("Effective from", value=date.today(), key=f"{scope}_when", format="YYYY-MM-DD")
+                session.show_problem(scope, "effective_on")
+                why = st.text_area("Reason", key=f"{scope}_reason", height=68)
+                session.show_problem(scope, "reason")
+                if st.form_submit_button(f"Change {kind}"):
+                    ok, _ = session.attempt(scope, service, db, me, episode_id,
+                                            {kind: value, "effective_on": when, "reason": why})
+                    if ok:
+                        session.flash(f"{kind.capitalize()} changed to {value}.")
+                    st.rerun()
+
+        change_form(c1, "tier", "Change tier (up, or back down)", ["conservative", "adjunct", "regenerative"],
+                    label_of, care.change_tier)
+        change_form(c2, "stage", "Change loading stage", [1, 2, 3, 4], STAGE_NAMES.get, care.change_stage)
     st.markdown("**Treatments**")
     given = care.treatments(db, me, episode_id)
     if given.empty:

@@ -275,6 +275,10 @@ CARRY_FORWARD = (
 )
 
 
+# Everything a clinician typed on an assessment: what a draft edit starts from.
+EDITABLE_FIELDS = tuple(c for c in sql.ASSESSMENT_COLUMNS if c != "episode_id")
+
+
 def assessment_defaults(db: Database, actor: User, episode_id: int) -> dict[str, Any]:
     """Starting values for a new assessment: the previous visit's, so a review takes seconds."""
     require(actor, Permission.VIEW)

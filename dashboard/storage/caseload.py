@@ -6,7 +6,7 @@ arg_min/arg_max ("the value at the first/latest date") are DuckDB's; in PostgreS
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -100,15 +100,17 @@ def episode_features(db: Database, *, pain_amber_max: float, episode_id: int | N
     return db.frame(_FEATURES.format(where="episode_id = ?", **_ORDER), [episode_id, pain_amber_max])
 
 
+# Tier periods: each change runs until the next one, or the episode's closing, or the given open end.
+_PERIODS = ("SELECT t.episode_id, t.tier, t.effective_on AS start,"
+            "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id"
+            "                ORDER BY t.effective_on, t.tier_change_id), e.closed_on, CAST(? AS DATE)) AS finish"
+            " FROM tier_changes t JOIN episodes e USING (episode_id)")
+
+
 def tier_periods(db: Database, episode_ids: list[int], today: date) -> pd.DataFrame:
-    """Tier periods (start, end) of the given episodes; an open period ends at closing or today."""
-    return db.frame(
-        "SELECT t.episode_id, t.tier, t.effective_on AS start,"
-        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
-        "                e.closed_on, ?) AS finish"
-        " FROM tier_changes t JOIN episodes e USING (episode_id)"
-        " WHERE list_contains(?, t.episode_id)"
-        " ORDER BY t.episode_id, t.effective_on", [today, episode_ids])
+    """Tier periods (start, finish) of the given episodes; a running period ends today."""
+    return db.frame(f"SELECT * FROM ({_PERIODS}) WHERE list_contains(?, episode_id) ORDER BY episode_id, start",
+                    [today, episode_ids])
 
 
 def assessment_dates(db: Database, episode_ids: list[int]) -> pd.DataFrame:
@@ -121,22 +123,16 @@ def open_per_tier_by_week(db: Database, start: date, today: date) -> pd.DataFram
     return db.frame(
         "WITH weeks AS (SELECT CAST(w AS DATE) AS week FROM range(date_trunc('week', CAST(? AS DATE)),"
         "                 CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 7 DAY) r(w)),"
-        " periods AS (SELECT t.tier, t.effective_on AS start,"
-        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
-        "                e.closed_on, CAST(? AS DATE) + 1) AS finish"
-        "   FROM tier_changes t JOIN episodes e USING (episode_id))"
+        f" periods AS ({_PERIODS})"
         " SELECT w.week, p.tier, count(*) AS episodes"
         " FROM weeks w JOIN periods p ON p.start <= w.week AND p.finish > w.week"
-        " GROUP BY ALL ORDER BY w.week, p.tier", [start, today, today])
+        " GROUP BY ALL ORDER BY w.week, p.tier", [start, today, today + timedelta(days=1)])
 
 
 def weeks_in_each_tier(db: Database, today: date) -> pd.DataFrame:
     """Median and quartiles of the weeks spent in each tier (finished periods and those still running)."""
     return db.frame(
-        "WITH periods AS (SELECT t.tier, t.effective_on AS start,"
-        "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id ORDER BY t.effective_on, t.tier_change_id),"
-        "                e.closed_on, CAST(? AS DATE)) AS finish"
-        "   FROM tier_changes t JOIN episodes e USING (episode_id))"
+        f"WITH periods AS ({_PERIODS})"
         " SELECT tier, count(*) AS periods,"
         "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.5) AS median_weeks,"
         "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.25) AS q1_weeks,"

@@ -258,12 +258,6 @@ def insert_stage_change(cur, episode_id: int, stage: int, effective_on: date, re
         [episode_id, stage, effective_on, reason, clinician_id, at]).fetchone()[0]
 
 
-def latest_change_date(cur, table: str, episode_id: int) -> date | None:
-    if table not in {"tier_changes", "stage_changes"}:
-        raise ValueError(table)
-    return cur.execute(f"SELECT max(effective_on) FROM {table} WHERE episode_id = ?", [episode_id]).fetchone()[0]
-
-
 def tier_history(db: Database, episode_id: int) -> pd.DataFrame:
     """Tier periods: each change runs until the next one (or, with no next one, is current)."""
     return db.frame(
