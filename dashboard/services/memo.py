@@ -17,7 +17,7 @@ _lock = threading.Lock()
 
 
 def memoised(db: Database, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
-    full = (id(db), db.generation, name, key)
+    full = (str(db.path), db.generation, name, key)
     with _lock:
         if full in _store:
             _store.move_to_end(full)

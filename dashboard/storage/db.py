@@ -41,6 +41,12 @@ def _migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+# Committed writes per database file in this process. This process is the file's only writer (DuckDB's
+# file lock), so the count tells exactly when anything kept in memory about the file is stale.
+_generations: dict[str, int] = {}
+_generations_lock = threading.Lock()
+
+
 class Database:
     """A clinic database file, opened once per process."""
 
@@ -48,9 +54,7 @@ class Database:
         self.path = Path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
-        # Bumped by every committed write. This process is the file's only writer (DuckDB's file lock),
-        # so it tells exactly when a cached summary is stale.
-        self.generation = 0
+        self._key = str(self.path.resolve())
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -67,6 +71,11 @@ class Database:
             raise DatabaseError(f"{self.path} is not a usable clinic database: {exc}") from exc
         if not read_only:
             self.migrate()
+
+    @property
+    def generation(self) -> int:
+        """How many writes have been committed to this file by this process."""
+        return _generations.get(self._key, 0)
 
     # -- reading -------------------------------------------------------------------------------
     @contextmanager
@@ -108,7 +117,8 @@ class Database:
                 cur.execute("BEGIN TRANSACTION").fetchall()
                 yield cur
                 cur.execute("COMMIT")
-                self.generation += 1
+                with _generations_lock:
+                    _generations[self._key] = _generations.get(self._key, 0) + 1
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")
