@@ -247,7 +247,8 @@ def _story(data: HandoutData, options: HandoutOptions, fonts: dict[str, str], wi
     side = SIDE.get(data.side, data.side)
     story.append(Paragraph(p.text(data.clinic_name), s["small"]))
     story.append(Paragraph(f"Your hamstring plan, {p.text(data.patient_name)}", s["title"]))
-    review = f"{data.next_review_on:%d %B %Y}" if data.next_review_on else "to be booked"
+    upcoming = data.next_review_on is not None and data.next_review_on >= data.issued_on
+    review = f"{data.next_review_on:%d %B %Y}" if upcoming else "to be booked with the clinic"
     story.append(Paragraph(
         f"Given on {data.issued_on:%d %B %Y} by {p.text(data.clinician_name)}. Next review: <b>{review}</b>.",
         s["body"]))
@@ -352,8 +353,6 @@ def _story(data: HandoutData, options: HandoutOptions, fonts: dict[str, str], wi
         shown = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(p.missing))[:120]
         warnings.append(f"Some characters could not be printed with the handout font and show as '?' ({shown}).")
         story.insert(3, Paragraph(escape("Note: " + warnings[0]), s["urgent"]))
-    story.append(Spacer(1, 8))
-    story.append(Paragraph(f"Handout content version {CONTENT_VERSION}.", s["small"]))
     return story, warnings
 
 
@@ -383,6 +382,7 @@ def build_handouts(handouts: list[HandoutData], options: HandoutOptions | None =
         canvas.saveState()
         canvas.setFont(fonts["regular"], 13 if options.large_print else 8)
         canvas.setFillColor(colors.HexColor("#777777"))
+        canvas.drawString(margin, 9 * mm, f"Handout content version {CONTENT_VERSION}")
         canvas.drawRightString(page[0] - margin, 9 * mm, f"Page {doc_.page}")
         canvas.restoreState()
 

@@ -73,6 +73,11 @@ def test_page_sizes_and_large_print():
     assert sizes and min(sizes) >= 13 and sorted(sizes)[len(sizes) // 2] >= 16  # body 16 pt; small print 13 pt
 
 
+def test_a_past_review_date_is_not_printed_as_next_review():
+    text = text_of(build_handouts([data(next_review_on=date(2026, 1, 5))]).data)
+    assert "to be booked with the clinic" in text and "05 January 2026" not in text
+
+
 def test_same_inputs_same_bytes():
     assert build_handouts([data()]).data == build_handouts([data()]).data
     assert build_handouts([data()]).data != build_handouts([data(stage=3)]).data
