@@ -241,3 +241,41 @@ def test_read_only_user_cannot_reach_administrator_pages(page, server):
     page.shots("read-only-users-url")
     expect(page.get_by_role("heading", name="Users")).to_have_count(0)
     expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+
+
+def focused_label(page) -> str:
+    return page.evaluate("() => { const e = document.activeElement; return (e && (e.getAttribute('aria-label') ||"
+                         " e.innerText || '')).trim(); }")
+
+
+def tab_to(page, label, limit=400):
+    """Press Tab until the element named ``label`` has the focus (a button's name follows its icon)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused_label(page).splitlines()[-1:] == [label]:
+            return
+    raise AssertionError(f"{label!r} was not reached with the Tab key; last focus {focused_label(page)!r}")
+
+
+def test_assessment_form_with_the_keyboard_alone(page, server, picks):
+    sign_in(page, server, "amara.okafor")
+    open_case_from_search(page, picks[2])
+    page.get_by_role("button", name="Record assessment").click()
+    expect(page.get_by_role("heading", name="Assessment")).to_be_visible()
+    settle(page)
+    page.locator("body").focus()
+    tab_to(page, "Average pain, last week (0-10)")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    tab_to(page, "Worst pain, last week (0-10)")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    tab_to(page, "1. Sitting tolerance (0-10)")
+    for n in range(2, 9):  # the VISA-H items follow one another in their own order
+        page.keyboard.press("Tab")
+        assert focused_label(page).startswith(f"{n}. "), f"after item {n - 1} the Tab key went to {focused_label(page)!r}"
+    tab_to(page, "Save assessment")
+    page.shots("save-reached-by-keyboard")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("saved as a draft")).to_be_visible()
+    page.shots("saved-by-keyboard")

@@ -132,8 +132,9 @@ with st.container(border=True):
     st.subheader("Patient-reported outcomes")
     st.caption("VISA-H (Cacchio et al. 2014): enter the patient's item scores; the questionnaire itself is on "
                "the clinic's licensed form. Higher is better. All eight items, or none.")
-    cols = st.columns(4)
     for i, item in enumerate(VISA_H_ITEMS):
+        if i % 4 == 0:  # rows of four, so the Tab key goes 1, 2, 3 ... 8
+            cols = st.columns(4)
         with cols[i % 4]:
             allowed = "0, 4, 7 or 10" if item.number == 7 else f"0-{item.maximum}"
             values[f"visa_h_{item.number}"] = number(f"{item.number}. {item.topic} ({allowed})", f"visa_h_{item.number}")
