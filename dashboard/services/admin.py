@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..domain.model import FieldProblems, User
-from ..storage import audit, patient_data, records as sql
+from ..storage import audit, handouts as handout_sql, patient_data, records as sql
 from ..storage.db import Database, DatabaseError, utc_now
 from .auth import Permission, require
 from .records import NotFound, RecordLocked
@@ -103,13 +103,9 @@ def anonymise_patient(db: Database, actor: User, patient_id: int, reason: str) -
             raise NotFound("No such patient.")
         if person["anonymised_at"] is not None:
             raise RecordLocked("This patient is already anonymised.")
-        still_open = cur.execute("SELECT count(*) FROM episodes WHERE patient_id = ? AND status = 'open'",
-                                 [patient_id]).fetchone()[0]
-        if still_open:
+        if sql.open_episode_count(cur, patient_id):
             raise RecordLocked("Only a discharged patient can be anonymised: close every open episode first.")
-        paths = [r[0] for r in cur.execute(
-            "SELECT h.archive_path FROM handouts_issued h JOIN episodes e USING (episode_id) WHERE e.patient_id = ?",
-            [patient_id]).fetchall()]
+        paths = handout_sql.archive_paths_for_patient(cur, patient_id)
         counts = patient_data.anonymise(cur, patient_id, utc_now())
         counts["audit rows redacted"] = patient_data.redact_audit(cur, patient_id)
         counts["handout files deleted"] = len(paths)

@@ -151,7 +151,7 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         raise FieldProblems(problems)
     with db.transaction() as cur:
         if first_admin:
-            if cur.execute("SELECT count(*) FROM users").fetchone()[0] > 0:
+            if user_sql.user_count(cur) > 0:
                 raise NotAllowed("The clinic already has an administrator; sign in to add users.")
             if role != Role.ADMINISTRATOR:
                 raise NotAllowed("The first account must be an administrator.")
@@ -173,7 +173,7 @@ def change_user(db: Database, actor: User, user_id: int, *, role: str | None = N
     if role is not None and role not in {r.value for r in Role}:
         raise FieldProblems({"role": "Choose a role."})
     with db.transaction() as cur:
-        before = cur.execute("SELECT username, role, active FROM users WHERE user_id = ?", [user_id]).fetchone()
+        before = user_sql.user_row(cur, user_id)
         if before is None:
             raise FieldProblems({"user": "No such user."})
         if user_id == actor.user_id and (active is False or (role and role != Role.ADMINISTRATOR)):
@@ -183,8 +183,8 @@ def change_user(db: Database, actor: User, user_id: int, *, role: str | None = N
         if active:
             user_sql.record_success(cur, user_id)  # re-enabling also unlocks
         audit.append(cur, actor.username, "update", "user", user_id,
-                     before={"role": before[1], "active": before[2]},
-                     after={"role": role or before[1], "active": before[2] if active is None else active,
+                     before={"role": before["role"], "active": before["active"]},
+                     after={"role": role or before["role"], "active": before["active"] if active is None else active,
                             "password_changed": bool(password)})
 
 

@@ -29,13 +29,6 @@ def _open_episode(cur, episode_id: int) -> dict[str, Any]:
     return ep
 
 
-def _current(cur, table: str, column: str, episode_id: int) -> tuple[Any, date]:
-    id_column = "tier_change_id" if table == "tier_changes" else "stage_change_id"
-    row = cur.execute(f"SELECT {column}, effective_on FROM {table} WHERE episode_id = ?"
-                      f" ORDER BY effective_on DESC, {id_column} DESC LIMIT 1", [episode_id]).fetchone()
-    return row
-
-
 # -- thresholds --------------------------------------------------------------------------------------
 
 def effective_thresholds(db: Database) -> dict[str, float]:
@@ -59,8 +52,7 @@ def set_threshold(db: Database, actor: User, key: str, value: float) -> None:
 
 def _change(cur, actor: User, episode_id: int, raw: dict[str, Any], kind: str, today: date) -> int:
     ep = _open_episode(cur, episode_id)
-    table = "tier_changes" if kind == "tier" else "stage_changes"
-    current, since = _current(cur, table, kind, episode_id)
+    current, since = (sql.current_tier if kind == "tier" else sql.current_stage)(cur, episode_id)
     values = require_valid(validation.check_change(raw, kind=kind, current=current, since=since,
                                                    opened_on=ep["opened_on"], today=today))
     at = utc_now()
@@ -91,7 +83,7 @@ def record_treatment(db: Database, actor: User, episode_id: int, raw: dict[str, 
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         ep = _open_episode(cur, episode_id)
-        tier, _ = _current(cur, "tier_changes", "tier", episode_id)
+        tier, _ = sql.current_tier(cur, episode_id)
         values = require_valid(validation.check_treatment(raw, tier=tier, opened_on=ep["opened_on"],
                                                           today=_today(today)))
         values.update(episode_id=episode_id, clinician_id=actor.user_id)
@@ -123,7 +115,7 @@ def save_prescription(db: Database, actor: User, episode_id: int, items: list[di
         raise FieldProblems(problems)
     with db.transaction() as cur:
         _open_episode(cur, episode_id)
-        stage, _ = _current(cur, "stage_changes", "stage", episode_id)
+        stage, _ = sql.current_stage(cur, episode_id)
         prescription_id = care_sql.insert_prescription(cur, episode_id, stage, clean, utc_now(), actor.username)
         audit.append(cur, actor.username, "create", "prescription", prescription_id,
                      after={"episode_id": episode_id, "stage": stage, "items": clean})
@@ -149,7 +141,7 @@ def decide(db: Database, actor: User, episode_id: int, rule_id: str, accept: boo
             _change(cur, actor, episode_id, {"tier": rule.suggests_tier, "effective_on": today,
                                               "reason": f"{rule.statement} Decision: {reason.strip()}"}, "tier", today)
         if accept and rule_id == "ready_to_progress":
-            stage, _ = _current(cur, "stage_changes", "stage", episode_id)
+            stage, _ = sql.current_stage(cur, episode_id)
             _change(cur, actor, episode_id, {"stage": min(4, stage + 1), "effective_on": today,
                                               "reason": f"Ready to progress. Decision: {reason.strip()}"}, "stage", today)
         decision_id = care_sql.insert_decision(cur, episode_id, rule_id, "accepted" if accept else "dismissed",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.model import Role
-from ..storage import audit
+from ..storage import audit, bulk, records as sql
 from ..storage.db import Database, utc_now
 from .auth import hash_password
 
@@ -244,24 +244,18 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
 def _bulk_insert(db: Database, at, users, patients, episodes, assess, tiers, stages, imaging) -> dict[str, int]:
     stamp = {"created_at": at, "created_by": "demo", "updated_at": at, "updated_by": "demo"}
     with db.transaction() as cur:
-        for name, frame, extra, seq in (
-            ("users", users, {}, "user_id_seq"),
-            ("patients", patients, stamp, "patient_id_seq"),
-            ("episodes", episodes, stamp, "episode_id_seq"),
-            ("assessments", assess, stamp, "assessment_id_seq"),
-            ("tier_changes", tiers, {"recorded_at": at}, None),
-            ("stage_changes", stages, {"recorded_at": at}, None),
-            ("imaging_reports", imaging, {"created_at": at, "created_by": "demo"}, None),
+        for name, frame, extra in (
+            ("users", users, {}),
+            ("patients", patients, stamp),
+            ("episodes", episodes, stamp),
+            ("assessments", assess, stamp),
+            ("tier_changes", tiers, {"recorded_at": at}),
+            ("stage_changes", stages, {"recorded_at": at}),
+            ("imaging_reports", imaging, {"created_at": at, "created_by": "demo"}),
         ):
-            frame = frame.assign(**extra)
-            columns = ", ".join(frame.columns)
-            cur.register("demo_frame", frame)
-            cur.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM demo_frame").fetchall()
-            cur.unregister("demo_frame")
-            if seq:  # ids were given explicitly: move the sequence past them
-                cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [len(frame)]).fetchall()
-        cur.execute("INSERT INTO clinic_settings VALUES ('clinic_name', 'Riverside Physio (DEMO)', ?, 'demo'),"
-                    " ('is_demo', 'true', ?, 'demo')", [at, at])
+            bulk.load(cur, name, frame.assign(**extra))
+        for key, value in (("clinic_name", "Riverside Physio (DEMO)"), ("is_demo", "true")):
+            sql.set_setting(cur, key, value, at, "demo")
         audit.append(cur, "demo", "create", "demo_clinic", None,
                      after={"patients": len(patients), "episodes": len(episodes), "assessments": len(assess)})
     db.checkpoint()

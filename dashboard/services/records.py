@@ -121,8 +121,8 @@ def open_episode(db: Database, actor: User, patient_id: int, raw: dict[str, Any]
             raise NotFound("No such patient.")
         values = require_valid(validation.check_episode(raw, date_of_birth=person["date_of_birth"],
                                                         today=_today(today)))
-        clinician = cur.execute("SELECT role, active FROM users WHERE user_id = ?", [values["clinician_id"]]).fetchone()
-        if clinician is None or not clinician[1] or clinician[0] == "read_only":
+        clinician = user_sql.user_row(cur, values["clinician_id"])
+        if clinician is None or not clinician["active"] or clinician["role"] == "read_only":
             raise FieldProblems({"clinician_id": "Choose an active clinician."})
         values["patient_id"] = patient_id
         return insert_new_episode(cur, actor, values)

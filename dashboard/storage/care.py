@@ -31,8 +31,8 @@ def insert_prescription(cur, episode_id: int, stage: int, items: list[dict[str, 
         "INSERT INTO prescriptions (episode_id, stage, created_at, created_by) VALUES (?, ?, ?, ?)"
         " RETURNING prescription_id", [episode_id, stage, at, by]).fetchone()[0]
     for position, item in enumerate(items, start=1):
-        cur.execute(f"INSERT INTO prescription_items (prescription_id, position, {', '.join(ITEM_COLUMNS)})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        cur.execute("INSERT INTO prescription_items (prescription_id, position, exercise, sets, reps, hold_seconds,"
+                    " load_cue, days_per_week) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [prescription_id, position] + [item.get(c) for c in ITEM_COLUMNS])
     return prescription_id
 

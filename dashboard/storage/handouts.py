@@ -33,3 +33,8 @@ def episodes_seen_on(db: Database, day: date) -> list[int]:
 
 def open_episode_ids(db: Database) -> list[int]:
     return [r["episode_id"] for r in db.rows("SELECT episode_id FROM episodes WHERE status = 'open' ORDER BY 1")]
+
+
+def archive_paths_for_patient(cur, patient_id: int) -> list[str]:
+    return [r[0] for r in cur.execute("SELECT h.archive_path FROM handouts_issued h JOIN episodes e USING (episode_id)"
+                                      " WHERE e.patient_id = ?", [patient_id]).fetchall()]

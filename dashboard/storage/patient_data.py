@@ -43,11 +43,16 @@ def anonymise(cur, patient_id: int, at) -> dict[str, int]:
         "UPDATE patients SET clinic_id = 'ANON-' || CAST(patient_id AS VARCHAR), given_name = 'Anonymised',"
         " family_name = 'Patient', date_of_birth = make_date(year(date_of_birth), 7, 1), sex = NULL, phone = NULL,"
         " email = NULL, anonymised_at = ?, version = version + 1 WHERE patient_id = ?", [at, patient_id])
-    for table, columns in FREE_TEXT.items():
-        assignments = ", ".join(f"{c} = NULL" for c in columns)
-        where = ("patient_id = ?" if table == "episodes"
-                 else "episode_id IN (SELECT episode_id FROM episodes WHERE patient_id = ?)")
-        counts[table] = cur.execute(f"UPDATE {table} SET {assignments} WHERE {where}", [patient_id]).fetchone()[0]
+    mine = "episode_id IN (SELECT episode_id FROM episodes WHERE patient_id = ?)"
+    for table, sql in (
+        ("episodes", "UPDATE episodes SET sport = NULL, referral_source = NULL, referred_to = NULL, closing_note = NULL"
+                     " WHERE patient_id = ?"),
+        ("assessments", "UPDATE assessments SET pain_task_name = NULL, red_flag_action = NULL, impression = NULL,"
+                        " plan = NULL WHERE " + mine),
+        ("imaging_reports", "UPDATE imaging_reports SET report_text = NULL WHERE " + mine),
+        ("treatments", "UPDATE treatments SET notes = NULL WHERE " + mine),
+    ):
+        counts[table] = cur.execute(sql, [patient_id]).fetchone()[0]
     counts["addenda"] = cur.execute(
         "UPDATE assessment_addenda SET body = '[anonymised]', reason = '[anonymised]' WHERE assessment_id IN"
         " (SELECT a.assessment_id FROM assessments a JOIN episodes e USING (episode_id) WHERE e.patient_id = ?)",

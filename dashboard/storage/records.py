@@ -133,6 +133,22 @@ _CURRENT_STAGE = ("SELECT stage FROM stage_changes WHERE episode_id = ?"
                   " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1")
 
 
+def current_tier(cur, episode_id: int) -> tuple[str, date]:
+    """The episode's tier now and the date it started (inside a transaction)."""
+    return cur.execute("SELECT tier, effective_on FROM tier_changes WHERE episode_id = ?"
+                       " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1", [episode_id]).fetchone()
+
+
+def current_stage(cur, episode_id: int) -> tuple[int, date]:
+    return cur.execute("SELECT stage, effective_on FROM stage_changes WHERE episode_id = ?"
+                       " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1", [episode_id]).fetchone()
+
+
+def open_episode_count(cur, patient_id: int) -> int:
+    return cur.execute("SELECT count(*) FROM episodes WHERE patient_id = ? AND status = 'open'",
+                       [patient_id]).fetchone()[0]
+
+
 def _with_tier_and_stage(db: Database, episode: dict[str, Any]) -> dict[str, Any]:
     """Point lookups of the current tier and stage (cheaper than correlated subqueries at scale)."""
     episode["tier"] = db.scalar(_CURRENT_TIER, [episode["episode_id"]])

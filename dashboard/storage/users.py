@@ -33,11 +33,11 @@ def record_success(cur, user_id: int) -> None:
 
 
 def update_user(cur, user_id: int, *, role: str | None = None, active: bool | None = None,
-                password_hash: str | None = None, display_name: str | None = None) -> None:
-    for column, value in (("role", role), ("active", active), ("password_hash", password_hash),
-                          ("display_name", display_name)):
-        if value is not None:
-            cur.execute(f"UPDATE users SET {column} = ?, version = version + 1 WHERE user_id = ?", [value, user_id])
+                password_hash: str | None = None) -> None:
+    """Change what is given; what is None stays as it is."""
+    cur.execute("UPDATE users SET role = coalesce(?, role), active = coalesce(?, active),"
+                " password_hash = coalesce(?, password_hash), version = version + 1 WHERE user_id = ?",
+                [role, active, password_hash, user_id])
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
@@ -53,3 +53,14 @@ def clinicians(db: Database) -> list[dict[str, Any]]:
 
 def count_users(db: Database) -> int:
     return db.scalar("SELECT count(*) FROM users")
+
+
+def user_row(cur, user_id: int) -> dict[str, Any] | None:
+    result = cur.execute("SELECT * FROM users WHERE user_id = ?", [user_id])
+    names = [d[0] for d in result.description]
+    row = result.fetchone()
+    return dict(zip(names, row)) if row else None
+
+
+def user_count(cur) -> int:
+    return cur.execute("SELECT count(*) FROM users").fetchone()[0]
