@@ -50,7 +50,7 @@ else:
     if auth.can(user, auth.Permission.MANAGE_USERS):
         admin_pages.append(page("users", "Users", "manage_accounts"))
     if auth.can(user, auth.Permission.SETTINGS):
-        admin_pages.append(page("rules_settings", "Rule thresholds", "tune"))
+        admin_pages.append(page("rules_settings", "Settings", "tune"))
     if auth.can(user, auth.Permission.AUDIT):
         admin_pages.append(page("audit", "Audit trail", "policy"))
     if auth.can(user, auth.Permission.BACKUP):

@@ -172,3 +172,18 @@ def test_handouts_page_issues_and_batch(monkeypatch, demo_path, tmp_path):
     assert "3 handouts issued and recorded" in texts(at)
     assert db.scalar("SELECT count(*) FROM handouts_issued") == 4
     db.close()
+
+
+def test_clinic_details_reach_the_handout(demo_db, tmp_path):
+    from dashboard.domain.model import FieldProblems
+    from dashboard.services import admin
+    boss = as_user(demo_db, "admin")
+    with pytest.raises(FieldProblems) as refused:
+        admin.set_clinic_details(demo_db, boss, {"clinic_name": "Eastside Physio", "clinic_url": "http://insecure"})
+    assert "https://" in refused.value.problems["clinic_url"]
+    admin.set_clinic_details(demo_db, boss, {"clinic_name": "Eastside Physio", "clinic_phone": "+44 20 7946 0999",
+                                             "clinic_url": "https://eastside.example/hamstring"})
+    episode_id = handouts.open_episodes(demo_db, boss)[0]
+    text = text_of(handouts.build_for_episode(demo_db, boss, episode_id).data)
+    assert "Eastside Physio" in text and "+44 20 7946 0999" in text and "https://eastside.example/hamstring" in text
+    assert demo_db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'clinic_setting'") == 3

@@ -1,17 +1,34 @@
-"""Administrator: the thresholds of the clinical rules (CLINICAL.md §4). Every change is audited."""
+"""Administrator: the clinic's details (printed on handouts) and the thresholds of the clinical rules
+(CLINICAL.md §4). Every change is audited."""
 import streamlit as st
 
 from dashboard.domain import rules
-from dashboard.services import auth, care
+from dashboard.services import admin, auth, care
 from dashboard.ui import session
 
 db = session.database()
 me = session.signed_in_user()
-st.title("Rule thresholds")
+st.title("Settings")
 session.show_flash()
 if not auth.can(me, auth.Permission.SETTINGS):
     st.error("Only an administrator can change rule thresholds.")
     st.stop()
+
+st.subheader("Clinic details (printed on handouts)")
+details = admin.clinic_details(db, me)
+session.show_summary("clinic")
+with st.form("clinic_form"):
+    values = {}
+    for key, label in admin.CLINIC_DETAILS.items():
+        values[key] = st.text_input(label, value=details[key], key=f"clinic_{key}")
+        session.show_problem("clinic", key)
+    if st.form_submit_button("Save clinic details"):
+        ok, _ = session.attempt("clinic", admin.set_clinic_details, db, me, values)
+        if ok:
+            session.flash("Clinic details saved.")
+        st.rerun()
+
+st.subheader("Rule thresholds")
 st.write("Each rule's number, with its source and evidence level. Heuristic values have no published "
          "number behind them. A change applies to every case at once and is recorded in the audit trail.")
 current = care.effective_thresholds(db)

@@ -132,3 +132,35 @@ def export_audit(db: Database, actor: User, **filters) -> bytes:
         audit.append(cur, actor.username, "export", "audit_log", None,
                      after={"rows": len(frame), "filters": {k: str(v) for k, v in filters.items()}})
     return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+CLINIC_DETAILS = {"clinic_name": "Clinic name", "clinic_phone": "Clinic phone", "clinic_url": "Web address for the handout QR code"}
+
+
+def clinic_details(db: Database, actor: User) -> dict[str, str]:
+    require(actor, Permission.VIEW)
+    stored = sql.settings(db)
+    return {key: stored.get(key, "") for key in CLINIC_DETAILS}
+
+
+def set_clinic_details(db: Database, actor: User, values: dict[str, str]) -> None:
+    """The clinic's name, phone and web address as printed on handouts. Audited."""
+    require(actor, Permission.SETTINGS)
+    from ..domain.validation import Checker
+    check = Checker(values)
+    check.text("clinic_name", "Clinic name", required=True, max_len=80)
+    phone = check.text("clinic_phone", "Clinic phone", max_len=24)
+    if phone and not all(ch.isdigit() or ch in " +()-./" for ch in phone):
+        check.problem("clinic_phone", "Phone may contain digits, spaces, + ( ) - . / only.")
+    url = check.text("clinic_url", "Web address", max_len=200)
+    if url and not url.startswith("https://"):
+        check.problem("clinic_url", "The web address must start with https://")
+    if check.problems:
+        raise FieldProblems(check.problems)
+    with db.transaction() as cur:
+        at = utc_now()
+        for key in CLINIC_DETAILS:
+            before = sql.set_setting(cur, key, check.clean.get(key) or "", at, actor.username)
+            if (before or "") != (check.clean.get(key) or ""):
+                audit.append(cur, actor.username, "update", "clinic_setting", key,
+                             before={"value": before}, after={"value": check.clean.get(key)})

@@ -37,7 +37,8 @@ def handout_data(db: Database, actor: User, episode_id: int, *, today: date | No
         exercises=[Exercise(**item) for item in items], clinician_name=ep["clinician_name"] or "",
         issued_on=today or date.today(), next_review_on=sql.next_review_on(db, episode_id),
         treatments=current["kind"].drop_duplicates().tolist(), pain_green_max=t["pain_green_max"],
-        pain_amber_max=t["pain_amber_max"], clinic_phone=clinic.get("clinic_phone"), clinic_url=clinic.get("clinic_url"),
+        pain_amber_max=t["pain_amber_max"], clinic_phone=clinic.get("clinic_phone") or None,
+        clinic_url=clinic.get("clinic_url") or None,
         expected_weeks=EXPECTED_RECOVERY_WEEKS[Severity(ep["severity"])])
 
 
