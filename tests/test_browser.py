@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.storage.db import Database
 from tests.serverproc import ROOT, Server
 
 CHROMIUM = "/usr/bin/chromium"

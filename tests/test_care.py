@@ -1,12 +1,12 @@
 """Tier history, treatments, prescriptions, suggestions and thresholds, against real DuckDB files."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from dashboard.domain.model import FieldProblems
 from dashboard.services import auth, care, caseload, records
 from dashboard.services.records import RecordLocked
-from tests.conftest import TODAY, full_assessment
+from tests.conftest import TODAY
 
 
 def history(db, episode_id):

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard.domain.exercises import defaults_for
-from dashboard.domain.model import SYSTEM_USER
+
 from dashboard.handout_pdf import Exercise, HandoutData, HandoutOptions, build_handouts
 from dashboard.services import care, handouts
 from dashboard.storage.db import Database

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from dashboard.storage import db as dbmod
-from dashboard.storage.db import Database, DatabaseInUse, latest_migration
+from dashboard.storage.db import Database, latest_migration
 
 
 def test_new_file_is_migrated_to_latest_and_recorded(tmp_path):

@@ -213,7 +213,6 @@ RULES: dict[str, Rule] = {r.rule_id: r for r in (
 )}
 
 SUGGESTION_RULES = ("consider_adjunct", "consider_regenerative", "consider_surgical", "ready_to_progress")
-FLAG_COLUMNS = ("red_flag", "stalled", "escalation_due", "review_overdue", "bridge_deficit")
 
 
 def _num(column) -> pd.Series:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard.domain.model import FieldProblems, Role
+from dashboard.domain.model import Role
 from dashboard.services import auth
 from dashboard.ui import session
 

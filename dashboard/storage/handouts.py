@@ -20,11 +20,6 @@ def issued_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
     return db.frame("SELECT * FROM handouts_issued WHERE episode_id = ? ORDER BY issued_at DESC", [episode_id])
 
 
-def issued_for_patient(db: Database, patient_id: int) -> pd.DataFrame:
-    return db.frame("SELECT h.* FROM handouts_issued h JOIN episodes e USING (episode_id) WHERE e.patient_id = ?"
-                    " ORDER BY h.issued_at", [patient_id])
-
-
 def episodes_seen_on(db: Database, day: date) -> list[int]:
     return [r["episode_id"] for r in db.rows(
         "SELECT DISTINCT a.episode_id FROM assessments a JOIN episodes e USING (episode_id)"

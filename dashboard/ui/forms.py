@@ -10,22 +10,6 @@ from ..domain.model import Onset, Region, Severity, Sex, Side, label_of
 from . import session
 
 
-def choice(label: str, options: list[str], key: str, *, current: Any = None, optional: bool = False,
-           horizontal: bool = False, scope: str | None = None, name: str | None = None) -> Any:
-    """A select box (or radio) over codes, shown in words, with its validation message under it."""
-    if key not in st.session_state and current is not None:
-        st.session_state[key] = current
-    if horizontal:
-        value = st.radio(label, options, format_func=label_of, key=key, horizontal=True,
-                         index=None if optional else 0)
-    else:
-        value = st.selectbox(label, options, format_func=label_of, key=key, index=None if optional else 0,
-                             placeholder="Not recorded" if optional else "Choose...")
-    if scope and name:
-        session.show_problem(scope, name)
-    return value
-
-
 def patient_fields(scope: str, current: dict[str, Any] | None = None, key_prefix: str | None = None) -> dict[str, Any]:
     current = current or {}
     k = key_prefix or f"{scope}_"

@@ -21,10 +21,6 @@ def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
 
-def weeks_between(start: date, end: date) -> int:
-    return max(0, (end - start).days // 7)
-
-
 def yes_no(value: Any) -> str:
     if value is None:
         return "-"
