@@ -9,6 +9,7 @@ import pandas as pd
 from .domain import rules
 
 TIER_COLOURS = {"conservative": "#cfe8d5", "adjunct": "#fde2b8", "regenerative": "#f6c6c6"}
+STAGE_COLOURS = ["#eeeeee", "#d4d4d4", "#b8b8b8", "#9c9c9c"]
 PANEL_HEIGHT = 190
 
 
@@ -29,11 +30,16 @@ def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x:
         tooltip=[alt.Tooltip("tier:N", title="Tier"), alt.Tooltip("start:T", title="From"),
                  alt.Tooltip("end:T", title="Until")])]
     changes = stages.assign(label="Stage " + stages["stage"].astype(str))
+    # stage periods: a band across the top, darker for later stages, and a dashed line at each change
+    layers.append(alt.Chart(changes).mark_rect(opacity=0.85).encode(
+        x=x, x2="end:T", y=alt.value(0), y2=alt.value(14),
+        color=alt.Color("stage:O", scale=alt.Scale(domain=[1, 2, 3, 4], range=STAGE_COLOURS), legend=None),
+        tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From"),
+                 alt.Tooltip("end:T", title="Until")]))
     layers.append(alt.Chart(changes).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x=alt.X("start:T"), tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From")]))
-    if show_labels:
-        layers.append(alt.Chart(changes).mark_text(align="left", dx=3, dy=-4, fontSize=10, color="#333").encode(
-            x="start:T", y=alt.value(8), text="label:N"))
+    layers.append(alt.Chart(changes).mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9,
+                                               color="#111").encode(x="start:T", y=alt.value(7), text="label:N"))
     if imaging_dates:
         img = pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates)), "what": "Imaging"})
         layers.append(alt.Chart(img).mark_rule(color="#7b3fa0", strokeWidth=2).encode(

@@ -109,8 +109,9 @@ if not view.assessments.empty:
     for row in (panels[:2], panels[2:]):
         for column, panel in zip(st.columns(2), row):
             column.vega_lite_chart(panel, width="stretch", height=charts.PANEL_HEIGHT + 90)
-    st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative). Dashed lines: stage "
-               "changes. Purple lines: imaging. Blue band: from the VISA-H baseline to a meaningful gain.")
+    st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative); grey band at the top: "
+               "loading stage periods (darker is later), dashed lines at each change. Purple lines: imaging. "
+               "Blue band: from the VISA-H baseline to a meaningful gain.")
 
 tab_assess, tab_path, tab_rx, tab_img = st.tabs(["Assessments", "Treatment path", "Exercise prescription", "Imaging"])
 
