@@ -79,4 +79,4 @@ with st.sidebar:
 
 if info.demo:
     st.caption(":orange-badge[DEMO] This is the demo clinic; every person in it is fictional.")
-st.navigation(pages, position="hidden" if user is None else "sidebar").run()
+st.navigation(pages, position="hidden" if user is None else "sidebar", expanded=True).run()
