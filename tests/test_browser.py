@@ -91,6 +91,7 @@ def settle(page):
     """Wait until Streamlit has finished running the script."""
     page.wait_for_timeout(300)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=30_000)
 
 
 def sign_in(page, server, username):
@@ -162,9 +163,11 @@ def test_sign_in_find_patient_and_record_assessment(page, server, picks):
     page.shots("invalid-value-refused-beside-save", focus=page.get_by_role("button", name="Save assessment"))
     pain.fill("3")
     pain.press("Tab")
+    settle(page)  # each change re-runs the page; type into the next field once it has settled
     worst = page.get_by_label("Worst pain, last week (0-10)")
     worst.fill("5")
     worst.press("Tab")
+    settle(page)
     page.get_by_role("textbox", name="Plan", exact=True).fill("Progress isometrics; review in two weeks")
     settle(page)
     page.get_by_role("button", name="Save assessment").click()
@@ -267,9 +270,11 @@ def test_assessment_form_with_the_keyboard_alone(page, server, picks):
     page.keyboard.press("Control+A")
     page.keyboard.type("2")
     tab_to(page, "Worst pain, last week (0-10)")
+    settle(page)
     page.keyboard.press("Control+A")
     page.keyboard.type("4")
     tab_to(page, "1. Sitting tolerance (0-10)")
+    settle(page)
     for n in range(2, 9):  # the VISA-H items follow one another in their own order
         page.keyboard.press("Tab")
         assert focused_label(page).startswith(f"{n}. "), f"after item {n - 1} the Tab key went to {focused_label(page)!r}"
