@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle)
 
 from .domain.exercises import STAGE_NAMES
+from .domain.model import RECOVERY_WORDS, Severity
 
 # Handouts load nothing from anywhere: no URL scheme or host is trusted.
 rl_config.trustedSchemes = []
@@ -81,7 +82,6 @@ class HandoutData:
     pain_amber_max: float = 5
     clinic_phone: str | None = None
     clinic_url: str | None = None
-    expected_weeks: tuple[int, int | None] = (13, 17)
 
 
 @dataclass
@@ -130,13 +130,11 @@ RED_FLAG_WORDS = (
 
 
 def _timeframe(data: HandoutData) -> str:
-    low, high = data.expected_weeks
-    if data.severity == "mild":
-        return f"Most people with a mild problem like yours get better in about {low} to {high} weeks."
-    if data.severity == "moderate":
-        return "Most people with a problem like yours get better in about 3 to 4 months."
-    return ("Your problem has been there for a while, so it usually takes 6 months or longer. That is normal: "
-            "tendons change slowly, and steady work pays off.")
+    words = RECOVERY_WORDS[Severity(data.severity)]
+    if data.severity == "chronic":
+        return (f"Your problem has been there for a while, so it usually takes {words}. That is normal: "
+                "tendons change slowly, and steady work pays off.")
+    return f"Most people with a {data.severity} problem like yours get better in about {words}."
 
 
 def _dose(e: Exercise) -> str:

@@ -36,6 +36,14 @@ def demo_db(demo_path):
 
 
 @pytest.fixture
+def demo(demo_path):
+    """A copy of the demo clinic: (its path, an open Database on it)."""
+    db = Database(demo_path)
+    yield demo_path, db
+    db.close()
+
+
+@pytest.fixture
 def clinic(tmp_path):
     """An empty real clinic with an administrator, a clinician and a read-only user."""
     db = Database(tmp_path / "clinic.duckdb")
@@ -47,11 +55,6 @@ def clinic(tmp_path):
                  "read_only": User(ro_id, "reader", "Rea Der", Role.READ_ONLY)}
     yield db
     db.close()
-
-
-def demo_user(db, username):
-    row = db.row("SELECT user_id, username, display_name, role FROM users WHERE username = ?", [username])
-    return User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
 
 
 PATIENT = {"clinic_id": "P-001", "given_name": "Zoë", "family_name": "O'Brien", "date_of_birth": "1984-03-02",

@@ -6,6 +6,7 @@ import pytest
 from dashboard.domain.model import FieldProblems
 from dashboard.services import auth, care, caseload, records
 from dashboard.services.records import RecordLocked
+from tests.apptest import as_user
 from tests.conftest import TODAY
 
 
@@ -92,8 +93,7 @@ def test_prescription_defaults_then_saved_then_new_stage_defaults(open_case):
 
 
 def test_accepting_an_escalation_moves_the_tier_with_the_reason(demo_db):
-    from tests.conftest import demo_user
-    me = demo_user(demo_db, "amara.okafor")
+    me = as_user(demo_db, "amara.okafor")
     evaluated = caseload.evaluated_episodes(demo_db, me)
     case = evaluated[evaluated["consider_adjunct"]].iloc[0]
     episode_id = int(case["episode_id"])
@@ -110,8 +110,7 @@ def test_accepting_an_escalation_moves_the_tier_with_the_reason(demo_db):
 
 
 def test_dismissed_suggestion_returns_after_the_next_assessment(demo_db):
-    from tests.conftest import demo_user
-    me = demo_user(demo_db, "amara.okafor")
+    me = as_user(demo_db, "amara.okafor")
     evaluated = caseload.evaluated_episodes(demo_db, me)
     case = evaluated[evaluated["consider_adjunct"]].iloc[0]
     episode_id = int(case["episode_id"])
@@ -126,8 +125,7 @@ def test_dismissed_suggestion_returns_after_the_next_assessment(demo_db):
 
 
 def test_threshold_change_by_administrator_changes_flags_and_is_audited(demo_db):
-    from tests.conftest import demo_user
-    admin, clin = demo_user(demo_db, "admin"), demo_user(demo_db, "amara.okafor")
+    admin, clin = as_user(demo_db, "admin"), as_user(demo_db, "amara.okafor")
     before = caseload.evaluated_episodes(demo_db, clin)
     with pytest.raises(auth.NotAllowed):
         care.set_threshold(demo_db, clin, "stalled_weeks", 8)

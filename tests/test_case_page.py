@@ -1,17 +1,8 @@
 """The case page through AppTest for a red-flag, a stalled and an improving demo case, and the
 journey: open a stalled case, see why, escalate with a reason, record shockwave, see it all."""
-import pytest
 
 from dashboard.services import caseload
-from dashboard.storage.db import Database
 from tests.apptest import as_user, button, chart_data, goto, start, texts
-
-
-@pytest.fixture
-def demo(demo_path):
-    db = Database(demo_path)
-    yield demo_path, db
-    db.close()
 
 
 def pick(db, column):

@@ -6,15 +6,7 @@ import pytest
 
 from dashboard.services import caseload, cases
 from dashboard.services.caseload import CaseloadFilter
-from dashboard.storage.db import Database
 from tests.apptest import as_user, button, chart_data, goto, start, texts
-
-
-@pytest.fixture
-def demo(demo_path):
-    db = Database(demo_path)
-    yield demo_path, db
-    db.close()
 
 
 def test_my_stalled_cases_are_mine_and_stalled(demo):

@@ -13,13 +13,6 @@ ADMIN_PAGES = ["import_patients", "users", "rules_settings", "audit", "data_admi
 PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "pages"
 
 
-@pytest.fixture
-def demo(demo_path):
-    db = Database(demo_path)
-    yield demo_path, db
-    db.close()
-
-
 def first_open_episode(db):
     return db.row("SELECT e.episode_id, e.patient_id, p.given_name, p.family_name FROM episodes e"
                   " JOIN patients p USING (patient_id) WHERE e.status = 'open' AND e.post_operative = FALSE"

@@ -7,6 +7,7 @@ import pytest
 from dashboard.domain.model import FieldProblems
 from dashboard.services import auth, records
 from dashboard.services.records import RecordLocked, StaleRecord
+from tests.apptest import as_user
 from tests.conftest import PATIENT, TODAY, episode_values, full_assessment
 
 
@@ -29,8 +30,7 @@ def test_clinic_id_is_unique(clinic):
 
 
 def test_search_by_name_or_identifier(demo_db):
-    from tests.conftest import demo_user
-    me = demo_user(demo_db, "amara.okafor")
+    me = as_user(demo_db, "amara.okafor")
     first = demo_db.row("SELECT * FROM patients ORDER BY patient_id LIMIT 1")
     for text in (first["clinic_id"], first["family_name"][:4].lower(), f"{first['given_name']} {first['family_name']}"):
         found = records.find_patients(demo_db, me, text)

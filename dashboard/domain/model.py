@@ -53,6 +53,29 @@ EXPECTED_RECOVERY_WEEKS = {  # §1: mild 6-8 weeks, moderate 3-4 months, chronic
 }
 
 
+RECOVERY_WORDS = {  # the same §1 figures, as people say them
+    Severity.MILD: "6 to 8 weeks",
+    Severity.MODERATE: "3 to 4 months",
+    Severity.CHRONIC: "6 months or longer",
+}
+
+
+def expected_recovery_summary() -> str:
+    return ", ".join(f"{s.value} {RECOVERY_WORDS[s]}" for s in Severity)
+
+
+@dataclass(frozen=True)
+class ShockwaveProtocol:  # §3 adjunct: Cacchio et al., AJSM 2011 (dose primary, weekly interval secondary)
+    shockwave_type: str = "radial"
+    impulses: int = 2500
+    energy_flux: float = 0.18   # mJ/mm2
+    sessions: int = 4
+    source: str = "Cacchio et al., AJSM 2011"
+
+
+SHOCKWAVE_PROTOCOL = ShockwaveProtocol()
+
+
 class EpisodeStatus(StrEnum):  # §1
     OPEN = "open"
     DISCHARGED = "discharged"

@@ -8,19 +8,13 @@ from dashboard.domain.model import (
     AGGRAVATING_ACTIVITIES, NIRSCHL_PHASES, PROVOCATION_TESTS, RED_FLAGS, VISA_H_ITEMS, JointRange, NextMorning,
     Palpation, StrengthMethod, TestResult, label_of,
 )
-from dashboard.services import auth, records
+from dashboard.services import auth, care, records
 from dashboard.ui import forms, labels, session
 
 db = session.database()
 me = session.signed_in_user()
-if not auth.can(me, auth.Permission.EDIT):
-    st.error("Your role may not record assessments.")
-    st.stop()
-episode_id = session.current_episode_id()
-if episode_id is None:
-    st.info("Open a case first (Patients → patient → Open case), then record its assessment.")
-    st.page_link("pages/register.py", label="Find a patient", icon=":material/group:")
-    st.stop()
+session.require_permission(me, auth.Permission.EDIT, "Your role may not record assessments.")
+episode_id = session.required_episode("Open a case first (Patients → patient → Open case), then record its assessment.")
 ep = records.episode(db, me, episode_id)
 if ep["status"] != "open":
     st.warning("This episode is closed; assessments can only be added to an open episode.")
@@ -77,6 +71,7 @@ def pick(label, options, name, *, horizontal=True, optional=True, fmt=label_of):
     return value
 
 
+thresholds = care.effective_thresholds(db)
 st.title("Edit draft assessment" if draft else "Assessment")
 st.markdown(f"**{ep['given_name']} {ep['family_name']}** ({ep['clinic_id']}) · {labels.episode_title(ep)}")
 carried = st.session_state.get(P + "carried_from")
@@ -110,8 +105,8 @@ with st.container(border=True):
         values["pain_avg"] = number("Average pain, last week (0-10)", "pain_avg")
         values["pain_worst"] = number("Worst pain, last week (0-10)", "pain_worst")
         values["sitting_minutes"] = number("Pain-free sitting (minutes)", "sitting_minutes",
-                                           help="Under 30 minutes is typical of proximal hamstring tendinopathy "
-                                                "(Rich et al. 2023; CLINICAL.md §2).")
+                                           help=f"Under {thresholds['sitting_tolerance_min']:g} minutes is typical of "
+                                                "proximal hamstring tendinopathy (Rich et al. 2023; CLINICAL.md §2).")
     with c2:
         values["pain_task_name"] = st.text_input("Meaningful task", key=P + "pain_task_name",
                                                  placeholder="e.g. running 5 km")
@@ -188,7 +183,7 @@ with st.container(border=True):
     with c5:
         lsi = rules.bridge_lsi(ep["side"], values["bridge_reps_left"], values["bridge_reps_right"])
         st.metric("Bridge LSI", "-" if lsi is None else f"{lsi:g}%")
-    deficit = rules.bridge_deficit(ep["side"], values["bridge_reps_left"], values["bridge_reps_right"])
+    deficit = rules.bridge_deficit(ep["side"], values["bridge_reps_left"], values["bridge_reps_right"], thresholds)
     if deficit:
         st.warning("Bridge deficit: " + "; ".join(deficit) + " (Freckleton 2014, Pori 2021; LSI 90% is a "
                    "project default).", icon=":material/warning:")

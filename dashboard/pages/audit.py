@@ -9,9 +9,7 @@ from dashboard.ui import session, tables
 db = session.database()
 me = session.signed_in_user()
 st.title("Audit trail")
-if not auth.can(me, auth.Permission.AUDIT):
-    st.error("Only an administrator can read the audit trail.")
-    st.stop()
+session.require_permission(me, auth.Permission.AUDIT, "Only an administrator can read the audit trail.")
 choices = admin.audit_choices(db, me)
 c1, c2, c3, c4 = st.columns(4)
 username = c1.selectbox("User", [None] + choices["username"], format_func=lambda v: "Anyone" if v is None else v,

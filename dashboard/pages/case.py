@@ -7,17 +7,13 @@ import streamlit as st
 from dashboard import charts
 from dashboard.domain import rules
 from dashboard.domain.exercises import STAGE_NAMES
-from dashboard.domain.model import label_of
+from dashboard.domain.model import SHOCKWAVE_PROTOCOL, label_of
 from dashboard.services import auth, care, cases, caseload, records
 from dashboard.ui import assessment_view, chart_cache, labels, session, tables
 
 db = session.database()
 me = session.signed_in_user()
-episode_id = session.current_episode_id()
-if episode_id is None:
-    st.info("Choose a patient, then one of their episodes, to open a case.")
-    st.page_link("pages/register.py", label="Find a patient", icon=":material/group:")
-    st.stop()
+episode_id = session.required_episode("Choose a patient, then one of their episodes, to open a case.")
 view = cases.case_view(db, me, episode_id)
 ep = view.episode
 verdict = caseload.case_rules(db, me, episode_id)
@@ -54,7 +50,8 @@ if result.get("pain_light"):
 for rule_id, text in (("hold_stage", "Next morning not settled: hold the stage"),
                       ("improved", "Meaningful improvement"), ("stalled", "Stalled"),
                       ("bridge_deficit", "Bridge deficit"), ("review_overdue", "Review overdue"),
-                      ("incidental_mri", "MRI type III may be incidental (over 45)")):
+                      ("incidental_mri", f"MRI type III may be incidental (over "
+                                         f"{verdict.thresholds['incidental_mri_age']:g})")):
     if result.get(rule_id):
         flags.append((rule_id, text))
 with st.container(border=True):
@@ -65,7 +62,8 @@ with st.container(border=True):
             st.markdown(f"- **{label_of(rule_id)}**: {rule.statement} *Source: {rule.source} ({rule.level}).*")
         st.caption(f"Improvement: VISA-H change {labels.show(result.get('visa_change'))}, average pain change "
                    f"{labels.show(result.get('pain_change_pct'))}%, latest global rating {labels.show(result.get('groc_latest'))}. "
-                   "VISA-H has no published MCID: the VISA-P value of 13 points is used (extrapolated).")
+                   f"VISA-H has no published MCID: the VISA-P value of {verdict.thresholds['visa_h_mcid']:g} points "
+                   "is used (extrapolated).")
 
 for rule in verdict.suggestions:
     with st.container(border=True):
@@ -216,20 +214,21 @@ with tab_path:
                 session.show_problem("treatment", "given_on")
                 session.show_problem("treatment", "kind")
                 if kind == "shockwave":
-                    st.caption("Protocol in the trial: radial, 2,500 impulses at 0.18 mJ/mm², about weekly for 4 weeks "
-                               "(Cacchio et al., AJSM 2011).")
+                    sw = SHOCKWAVE_PROTOCOL
+                    st.caption(f"Protocol in the trial: {sw.shockwave_type}, {sw.impulses:,} impulses at "
+                               f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({sw.source}).")
                     planned_before = int(given[given["kind"] == "shockwave"].shape[0])
                     s1, s2, s3 = st.columns(3)
                     values["shockwave_type"] = s1.selectbox("Type", ["radial", "focused"], key="treatment_sw_type")
-                    values["impulses"] = s2.number_input("Impulses", value=2500, step=100, key="treatment_impulses")
+                    values["impulses"] = s2.number_input("Impulses", value=sw.impulses, step=100, key="treatment_impulses")
                     session.show_problem("treatment", "impulses")
-                    values["energy_flux"] = s3.number_input("Energy flux (mJ/mm²)", value=0.18, step=0.01,
+                    values["energy_flux"] = s3.number_input("Energy flux (mJ/mm²)", value=sw.energy_flux, step=0.01,
                                                             format="%.2f", key="treatment_flux")
                     session.show_problem("treatment", "energy_flux")
                     values["session_number"] = s1.number_input("Session number", value=planned_before + 1, step=1,
                                                                key="treatment_session")
                     session.show_problem("treatment", "session_number")
-                    values["sessions_planned"] = s2.number_input("Sessions planned", value=4, step=1,
+                    values["sessions_planned"] = s2.number_input("Sessions planned", value=sw.sessions, step=1,
                                                                  key="treatment_planned")
                 if kind == "injection":
                     s1, s2, s3 = st.columns(3)

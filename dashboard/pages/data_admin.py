@@ -11,9 +11,7 @@ db = session.database()
 me = session.signed_in_user()
 st.title("Data and backups")
 session.show_flash()
-if not auth.can(me, auth.Permission.BACKUP):
-    st.error("Only an administrator can manage backups and patient data.")
-    st.stop()
+session.require_permission(me, auth.Permission.BACKUP, "Only an administrator can manage backups and patient data.")
 
 backup_tab, restore_tab, patient_tab = st.tabs(["Back up", "Restore", "A patient's data"])
 with backup_tab:

@@ -14,9 +14,7 @@ db = session.database()
 me = session.signed_in_user()
 st.title("Handouts")
 session.show_flash()
-if not auth.can(me, auth.Permission.ISSUE_HANDOUT):
-    st.error("Your role may not issue handouts.")
-    st.stop()
+session.require_permission(me, auth.Permission.ISSUE_HANDOUT, "Your role may not issue handouts.")
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the preview...")

@@ -4,18 +4,13 @@ from datetime import date
 import streamlit as st
 
 from dashboard.domain.model import MRI_TYPES, Modality, TendonsInvolved, label_of
-from dashboard.services import auth, records
+from dashboard.services import auth, care, records
 from dashboard.ui import forms, labels, session
 
 db = session.database()
 me = session.signed_in_user()
-if not auth.can(me, auth.Permission.EDIT):
-    st.error("Your role may not record imaging reports.")
-    st.stop()
-episode_id = session.current_episode_id()
-if episode_id is None:
-    st.info("Open a case first, then add its imaging report.")
-    st.stop()
+session.require_permission(me, auth.Permission.EDIT, "Your role may not record imaging reports.")
+episode_id = session.required_episode("Open a case first, then add its imaging report.")
 ep = records.episode(db, me, episode_id)
 SCOPE = "imaging"
 P = f"imaging_{episode_id}_"
@@ -34,7 +29,8 @@ with st.form("imaging_form"):
         session.show_problem(SCOPE, "imaged_on")
         mri_type = st.selectbox("MRI type (MRI only)", list(MRI_TYPES), format_func=MRI_TYPES.get, index=None,
                                 key=P + "mri_type", placeholder="Not graded",
-                                help="Type III is seen in some people over 45 without symptoms.")
+                                help=f"Type III is seen in some people over "
+                                     f"{care.effective_thresholds(db)['incidental_mri_age']:g} without symptoms.")
         session.show_problem(SCOPE, "mri_type")
     with c2:
         flags = {name: st.checkbox(label_of(name), key=P + name) for name in (

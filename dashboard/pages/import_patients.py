@@ -7,9 +7,7 @@ db = session.database()
 me = session.signed_in_user()
 st.title("Import patients")
 session.show_flash()
-if not auth.can(me, auth.Permission.IMPORT):
-    st.error("Only an administrator can import patients.")
-    st.stop()
+session.require_permission(me, auth.Permission.IMPORT, "Only an administrator can import patients.")
 st.markdown(
     "Upload a **UTF-8 CSV** file with a header line. Required columns: `patient_id` (the clinic ID), "
     "`given_name`, `family_name`, `date_of_birth` (YYYY-MM-DD). Optional: `sex`, `phone`, `email`; and "

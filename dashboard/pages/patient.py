@@ -8,11 +8,7 @@ from dashboard.ui import forms, labels, session
 
 db = session.database()
 me = session.signed_in_user()
-patient_id = session.current_patient_id()
-if patient_id is None:
-    st.info("Choose a patient on the Patients page first.")
-    st.page_link("pages/register.py", label="Find a patient", icon=":material/group:")
-    st.stop()
+patient_id = session.required_patient("Choose a patient on the Patients page first.")
 
 person = records.patient(db, me, patient_id)
 st.title(labels.patient_name(person))

@@ -10,9 +10,7 @@ db = session.database()
 me = session.signed_in_user()
 st.title("Settings")
 session.show_flash()
-if not auth.can(me, auth.Permission.SETTINGS):
-    st.error("Only an administrator can change rule thresholds.")
-    st.stop()
+session.require_permission(me, auth.Permission.SETTINGS, "Only an administrator can change rule thresholds.")
 
 st.subheader("Clinic details (printed on handouts)")
 details = admin.clinic_details(db, me)

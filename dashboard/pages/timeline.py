@@ -4,6 +4,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import charts
+from dashboard.domain.model import expected_recovery_summary
 from dashboard.services import caseload, records
 from dashboard.ui import caseload_filters, chart_cache, session, tables
 
@@ -62,8 +63,8 @@ else:
     with c2:
         st.markdown("**Time to discharge by severity** (median and quartiles; shaded: expected recovery)")
         st.vega_lite_chart(discharge, width="stretch")
-        st.caption("Expected recovery with good management: mild 6-8 weeks, moderate 3-4 months, chronic 6 months "
-                   "or longer (CLINICAL.md §1; secondary).")
+        st.caption(f"Expected recovery with good management: {expected_recovery_summary()} "
+                   "(CLINICAL.md §1; secondary).")
     tables.show(views["discharge"].rename(columns={"severity": "Severity", "discharged": "Discharged",
                                                    "median_weeks": "Median weeks", "q1_weeks": "Q1", "q3_weeks": "Q3",
                                                    "expected_low": "Expected from", "expected_high": "Expected to"}))

@@ -11,7 +11,7 @@ from typing import Callable
 import pandas as pd
 
 from .. import config
-from ..domain.model import EXPECTED_RECOVERY_WEEKS, Severity, User
+from ..domain.model import User
 from ..handout_pdf import CONTENT_VERSION, BuiltPdf, Exercise, HandoutData, HandoutOptions, build_handouts
 from ..storage import audit, care as care_sql, handouts as handout_sql, records as sql
 from ..storage.db import Database, utc_now
@@ -38,8 +38,7 @@ def handout_data(db: Database, actor: User, episode_id: int, *, today: date | No
         issued_on=today or date.today(), next_review_on=sql.next_review_on(db, episode_id),
         treatments=current["kind"].drop_duplicates().tolist(), pain_green_max=t["pain_green_max"],
         pain_amber_max=t["pain_amber_max"], clinic_phone=clinic.get("clinic_phone") or None,
-        clinic_url=clinic.get("clinic_url") or None,
-        expected_weeks=EXPECTED_RECOVERY_WEEKS[Severity(ep["severity"])])
+        clinic_url=clinic.get("clinic_url") or None)
 
 
 def build_for_episode(db: Database, actor: User, episode_id: int, options: HandoutOptions | None = None,

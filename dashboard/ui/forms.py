@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..domain.model import Onset, Region, Severity, Sex, Side, label_of
+from ..domain.model import Onset, Region, Severity, Sex, Side, expected_recovery_summary, label_of
 from . import session
 
 
@@ -57,8 +57,7 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
                                   min_value=date(1900, 1, 1), max_value=date(2100, 1, 1), format="YYYY-MM-DD")
         session.show_problem(scope, "opened_on")
         severity = st.radio("Severity", [s.value for s in Severity], format_func=label_of, key=k + "severity",
-                            horizontal=True, help="Expected recovery: mild 6-8 weeks, moderate 3-4 months, "
-                                                  "chronic 6 months or longer (CLINICAL.md §1).")
+                            horizontal=True, help=f"Expected recovery: {expected_recovery_summary()} (CLINICAL.md §1).")
         session.show_problem(scope, "severity")
         load_change = st.checkbox("Training-load change before onset", key=k + "load_change")
         post_op = st.checkbox("Avulsion / post-operative case (offers PHAT)", key=k + "post_operative")

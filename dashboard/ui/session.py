@@ -128,3 +128,28 @@ def show_flash() -> None:
     text = st.session_state.pop("_flash", None)
     if text:
         st.success(text, icon=":material/check_circle:")
+
+
+def require_permission(me: User, permission: auth.Permission, refusal: str) -> None:
+    """Stop the page with ``refusal`` unless the user's role allows ``permission`` (the services check
+    again; this only keeps a page from offering what would be refused)."""
+    if not auth.can(me, permission):
+        st.error(refusal)
+        st.stop()
+
+
+def _need(value, prompt: str):
+    if value is None:
+        st.info(prompt)
+        st.page_link("pages/register.py", label="Find a patient", icon=":material/group:")
+        st.stop()
+    return value
+
+
+def required_episode(prompt: str) -> int:
+    """The episode being worked on; without one, say how to choose one and stop the page."""
+    return _need(current_episode_id(), prompt)
+
+
+def required_patient(prompt: str) -> int:
+    return _need(current_patient_id(), prompt)
