@@ -38,12 +38,18 @@ class Checker:
     def problem(self, name: str, text: str) -> None:
         self.problems.setdefault(name, text)
 
+    def _absent(self, name: str, label: str, raw: Any, required: bool) -> bool:
+        """True when nothing was given (recorded as None, and as a problem if the field is required)."""
+        if not _blank(raw):
+            return False
+        if required:
+            self.problem(name, f"{label} is required.")
+        self.clean[name] = None
+        return True
+
     def text(self, name: str, label: str, *, required=False, max_len=200, multiline=False) -> str | None:
         raw = self.raw.get(name)
-        if _blank(raw):
-            if required:
-                self.problem(name, f"{label} is required.")
-            self.clean[name] = None
+        if self._absent(name, label, raw, required):
             return None
         value = str(raw).strip()
         if len(value) > max_len:
@@ -57,10 +63,7 @@ class Checker:
     def integer(self, name: str, label: str, lo: int, hi: int, *, required=False,
                 allowed: Iterable[int] | None = None, unit: str = "") -> int | None:
         raw = self.raw.get(name)
-        if _blank(raw):
-            if required:
-                self.problem(name, f"{label} is required.")
-            self.clean[name] = None
+        if self._absent(name, label, raw, required):
             return None
         try:
             if isinstance(raw, bool):
@@ -83,10 +86,7 @@ class Checker:
 
     def decimal(self, name: str, label: str, lo: float, hi: float, *, required=False, unit="") -> float | None:
         raw = self.raw.get(name)
-        if _blank(raw):
-            if required:
-                self.problem(name, f"{label} is required.")
-            self.clean[name] = None
+        if self._absent(name, label, raw, required):
             return None
         try:
             if isinstance(raw, bool):
@@ -105,10 +105,7 @@ class Checker:
 
     def choice(self, name: str, label: str, options: Iterable[str], *, required=False) -> str | None:
         raw = self.raw.get(name)
-        if _blank(raw):
-            if required:
-                self.problem(name, f"{label} is required.")
-            self.clean[name] = None
+        if self._absent(name, label, raw, required):
             return None
         value = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
         options = [str(o) for o in options]
@@ -137,10 +134,7 @@ class Checker:
     def day(self, name: str, label: str, *, required=False, today: date, not_future=True,
             not_before: tuple[date, str] | None = None) -> date | None:
         raw = self.raw.get(name)
-        if _blank(raw):
-            if required:
-                self.problem(name, f"{label} is required.")
-            self.clean[name] = None
+        if self._absent(name, label, raw, required):
             return None
         value = parse_date(raw)
         if value is None:
