@@ -1,30 +1,50 @@
-# Two commands matter: `make run` (the app) and `make test` (the whole suite).
+# Two commands matter: `make run` (the app) and `make test` (lint, types and the whole suite).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip install --quiet --require-hashes --no-deps
 PORT ?= 8501
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test lint bench lock system-deps clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+
+# The app alone (locked with hashes), then the app plus the test tools (their own lock).
+$(VENV)/.installed-app: requirements.txt | $(VENV)/bin/python
+	$(PIP) -r requirements.txt
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) -r requirements-dev.txt
+	touch $(VENV)/.installed-app $@
+
+run: $(VENV)/.installed-app
 	$(PY) -m dashboard serve --port $(PORT)
 
 # System packages the tests use (Chromium, DejaVu fonts, poppler): installed when missing and possible.
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: $(VENV)/.installed system-deps
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check dashboard tests benchmarks
+	$(VENV)/bin/ruff format --check dashboard tests benchmarks
+	$(VENV)/bin/mypy
+
+test: lint system-deps
 	$(PY) -m pytest -q
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.run
+
+# Regenerate both locks from pyproject.toml (needs the package index; commit the result).
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+		--no-header --quiet -o requirements.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --group dev --generate-hashes --universal --python-version 3.11 \
+		--no-header --quiet -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

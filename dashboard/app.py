@@ -1,4 +1,5 @@
 """The router: sign-in gate, the page list for the user's role, the shared sidebar. Nothing else."""
+
 import sys
 from pathlib import Path
 
@@ -25,13 +26,29 @@ def page(name: str, title: str, icon: str, **kw) -> st.Page:
 
 # Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
 # bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
-PROTECTED = ("caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts", "import_patients", "users", "rules_settings", "audit", "data_admin")
+PROTECTED = (
+    "caseload",
+    "timeline",
+    "register",
+    "patient",
+    "case",
+    "assessment",
+    "imaging",
+    "handouts",
+    "import_patients",
+    "users",
+    "rules_settings",
+    "audit",
+    "data_admin",
+)
 
+pages: list[st.Page] | dict[str, list[st.Page]]  # a flat list signed out, sections once signed in
 if user is None:
     gate = "setup" if auth.needs_first_admin(db) else "sign_in"
     title = "Set up the clinic" if gate == "setup" else "Sign in"
     pages = [page(gate, title, "login", default=True)] + [
-        st.Page(PAGES / f"{gate}.py", title=title, url_path=name) for name in PROTECTED]
+        st.Page(PAGES / f"{gate}.py", title=title, url_path=name) for name in PROTECTED
+    ]
 else:
     clinic_pages = [
         page("caseload", "Caseload", "dashboard", default=True),
@@ -41,9 +58,11 @@ else:
         page("case", "Case", "monitor_heart"),
     ]
     if auth.can(user, auth.Permission.EDIT):
-        clinic_pages += [page("assessment", "Assessment", "edit_note"),
-                         page("imaging", "Imaging report", "radiology"),
-                         page("handouts", "Handouts", "print")]
+        clinic_pages += [
+            page("assessment", "Assessment", "edit_note"),
+            page("imaging", "Imaging report", "radiology"),
+            page("handouts", "Handouts", "print"),
+        ]
     admin_pages = []
     if auth.can(user, auth.Permission.IMPORT):
         admin_pages.append(page("import_patients", "Import patients", "upload_file"))
@@ -68,8 +87,10 @@ with st.sidebar:
             st.warning(f"You have {len(drafts)} unsigned assessment(s).", icon=":material/draft:")
             with st.expander("Your unsigned drafts"):
                 for draft in drafts.head(20).to_dict("records"):
-                    if st.button(f"{draft['assessed_on']:%d %b} · {draft['given_name']} {draft['family_name']}",
-                                 key=f"draft_{draft['assessment_id']}"):
+                    if st.button(
+                        f"{draft['assessed_on']:%d %b} · {draft['given_name']} {draft['family_name']}",
+                        key=f"draft_{draft['assessment_id']}",
+                    ):
                         session.choose_episode(int(draft["episode_id"]))
                         st.switch_page("pages/case.py")
         if st.button("Sign out", icon=":material/logout:"):

@@ -1,4 +1,5 @@
 """Chart building: pure functions, frames in, Altair charts out. No Streamlit, no database."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,33 +23,78 @@ def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
 
 def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x: alt.X, show_labels: bool):
     """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules."""
-    layers = [alt.Chart(tiers).mark_rect(opacity=0.4).encode(
-        x=x, x2="end:T",
-        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
-                                                                  range=list(TIER_COLOURS.values())),
-                        legend=alt.Legend() if show_labels else None),
-        tooltip=[alt.Tooltip("tier:N", title="Tier"), alt.Tooltip("start:T", title="From"),
-                 alt.Tooltip("end:T", title="Until")])]
+    layers = [
+        alt.Chart(tiers)
+        .mark_rect(opacity=0.4)
+        .encode(
+            x=x,
+            x2="end:T",
+            color=alt.Color(
+                "tier:N",
+                title="Tier",
+                scale=alt.Scale(domain=list(TIER_COLOURS), range=list(TIER_COLOURS.values())),
+                legend=alt.Legend() if show_labels else None,
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("start:T", title="From"),
+                alt.Tooltip("end:T", title="Until"),
+            ],
+        )
+    ]
     changes = stages.assign(label="Stage " + stages["stage"].astype(str))
     # stage periods: a band across the top, darker for later stages, and a dashed line at each change
-    layers.append(alt.Chart(changes).mark_rect(opacity=0.85).encode(
-        x=x, x2="end:T", y=alt.value(0), y2=alt.value(14),
-        color=alt.Color("stage:O", scale=alt.Scale(domain=[1, 2, 3, 4], range=STAGE_COLOURS), legend=None),
-        tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From"),
-                 alt.Tooltip("end:T", title="Until")]))
-    layers.append(alt.Chart(changes).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x=alt.X("start:T"), tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From")]))
-    layers.append(alt.Chart(changes).mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9,
-                                               color="#111").encode(x="start:T", y=alt.value(7), text="label:N"))
+    layers.append(
+        alt.Chart(changes)
+        .mark_rect(opacity=0.85)
+        .encode(
+            x=x,
+            x2="end:T",
+            y=alt.value(0),
+            y2=alt.value(14),
+            color=alt.Color("stage:O", scale=alt.Scale(domain=[1, 2, 3, 4], range=STAGE_COLOURS), legend=None),
+            tooltip=[
+                alt.Tooltip("label:N", title="Loading"),
+                alt.Tooltip("start:T", title="From"),
+                alt.Tooltip("end:T", title="Until"),
+            ],
+        )
+    )
+    layers.append(
+        alt.Chart(changes)
+        .mark_rule(strokeDash=[4, 3], color="#555")
+        .encode(
+            x=alt.X("start:T"), tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From")]
+        )
+    )
+    layers.append(
+        alt.Chart(changes)
+        .mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9, color="#111")
+        .encode(x="start:T", y=alt.value(7), text="label:N")
+    )
     if imaging_dates:
         img = pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates)), "what": "Imaging"})
-        layers.append(alt.Chart(img).mark_rule(color="#7b3fa0", strokeWidth=2).encode(
-            x="imaged_on:T", tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("imaged_on:T", title="Date")]))
+        layers.append(
+            alt.Chart(img)
+            .mark_rule(color="#7b3fa0", strokeWidth=2)
+            .encode(
+                x="imaged_on:T", tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("imaged_on:T", title="Date")]
+            )
+        )
     return layers
 
 
-def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list,
-                   *, side: str, opened_on: date, end: date, thresholds: dict[str, float] | None = None) -> list[alt.LayerChart]:
+def episode_charts(
+    assessments: pd.DataFrame,
+    tiers: pd.DataFrame,
+    stages: pd.DataFrame,
+    imaging_dates: list,
+    *,
+    side: str,
+    opened_on: date,
+    end: date,
+    thresholds: dict[str, float] | None = None,
+) -> list[alt.LayerChart]:
     """VISA-H, pain, bridge reps and LSI over the episode (four panels sharing one time axis), with tier
     periods shaded behind each."""
     t = {**rules.default_thresholds(), **(thresholds or {})}
@@ -62,53 +108,96 @@ def episode_charts(assessments: pd.DataFrame, tiers: pd.DataFrame, stages: pd.Da
     stage_periods = _periods(stages, "stage", end)
 
     def panel(data_layers, title, first=False):
-        return alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first), *data_layers).properties(
-            title=title, height=PANEL_HEIGHT).resolve_scale(color="independent").configure_legend(orient="bottom")
+        return (
+            alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first), *data_layers)
+            .properties(title=title, height=PANEL_HEIGHT)
+            .resolve_scale(color="independent")
+            .configure_legend(orient="bottom")
+        )
 
     visa = a.dropna(subset=["visa_h_total"])
     visa_layers = []
     if not visa.empty:
         baseline = float(visa["visa_h_total"].iloc[0])
-        band = pd.DataFrame({"y": [baseline], "y2": [min(100.0, baseline + t["visa_h_mcid"])],
-                             "label": [f"baseline {baseline:g}; +{t['visa_h_mcid']:g} is a meaningful change"]})
+        band = pd.DataFrame(
+            {
+                "y": [baseline],
+                "y2": [min(100.0, baseline + t["visa_h_mcid"])],
+                "label": [f"baseline {baseline:g}; +{t['visa_h_mcid']:g} is a meaningful change"],
+            }
+        )
         visa_layers = [
-            alt.Chart(band).mark_rect(color="#9ecae1", opacity=0.35).encode(
-                y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), y2="y2:Q", tooltip=alt.Tooltip("label:N", title="")),
+            alt.Chart(band)
+            .mark_rect(color="#9ecae1", opacity=0.35)
+            .encode(
+                y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), y2="y2:Q", tooltip=alt.Tooltip("label:N", title="")
+            ),
             alt.Chart(band).mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
-            alt.Chart(visa).mark_line(point=True, color="#08519c").encode(
-                x=xd, y=alt.Y("visa_h_total:Q", title="VISA-H (0-100)", scale=alt.Scale(domain=[0, 100])),
-                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("visa_h_total:Q", title="VISA-H")]),
+            alt.Chart(visa)
+            .mark_line(point=True, color="#08519c")
+            .encode(
+                x=xd,
+                y=alt.Y("visa_h_total:Q", title="VISA-H (0-100)", scale=alt.Scale(domain=[0, 100])),
+                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("visa_h_total:Q", title="VISA-H")],
+            ),
         ]
 
-    pain = a.melt(id_vars=["date"], value_vars=["pain_avg", "pain_worst", "pain_task"], var_name="measure",
-                  value_name="score").dropna(subset=["score"])
+    pain = a.melt(
+        id_vars=["date"], value_vars=["pain_avg", "pain_worst", "pain_task"], var_name="measure", value_name="score"
+    ).dropna(subset=["score"])
     pain["measure"] = pain["measure"].map({"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task"})
-    pain_layers = [alt.Chart(pain).mark_line(point=True).encode(
-        x=xd, y=alt.Y("score:Q", title="Pain (0-10)", scale=alt.Scale(domain=[0, 10])),
-        color=alt.Color("measure:N", title="Pain", scale=alt.Scale(domain=["Average", "Worst", "Task"],
-                                                                   range=["#d94801", "#7f2704", "#f16913"])),
-        tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"])]
+    pain_layers = [
+        alt.Chart(pain)
+        .mark_line(point=True)
+        .encode(
+            x=xd,
+            y=alt.Y("score:Q", title="Pain (0-10)", scale=alt.Scale(domain=[0, 10])),
+            color=alt.Color(
+                "measure:N",
+                title="Pain",
+                scale=alt.Scale(domain=["Average", "Worst", "Task"], range=["#d94801", "#7f2704", "#f16913"]),
+            ),
+            tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"],
+        )
+    ]
 
-    reps = a.melt(id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side",
-                  value_name="reps").dropna(subset=["reps"])
+    reps = a.melt(
+        id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side", value_name="reps"
+    ).dropna(subset=["reps"])
     reps["side"] = reps["side"].map({"bridge_reps_left": "Left", "bridge_reps_right": "Right"})
     cut = pd.DataFrame({"y": [t["bridge_min_reps"]], "label": [f"{t['bridge_min_reps']:g} reps"]})
     bridge_layers = [
-        alt.Chart(cut).mark_rule(color="#cb181d", strokeDash=[6, 3]).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
-        alt.Chart(reps).mark_line(point=True).encode(
-            x=xd, y=alt.Y("reps:Q", title="Bridge reps"),
-            color=alt.Color("side:N", title="Bridge", scale=alt.Scale(domain=["Left", "Right"], range=["#31a354", "#756bb1"])),
-            tooltip=[alt.Tooltip("date:T", title="Date"), "side:N", "reps:Q"]),
+        alt.Chart(cut)
+        .mark_rule(color="#cb181d", strokeDash=[6, 3])
+        .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(reps)
+        .mark_line(point=True)
+        .encode(
+            x=xd,
+            y=alt.Y("reps:Q", title="Bridge reps"),
+            color=alt.Color(
+                "side:N", title="Bridge", scale=alt.Scale(domain=["Left", "Right"], range=["#31a354", "#756bb1"])
+            ),
+            tooltip=[alt.Tooltip("date:T", title="Date"), "side:N", "reps:Q"],
+        ),
     ]
 
     a["lsi"] = rules.lsi_values([side] * len(a), a["bridge_reps_left"], a["bridge_reps_right"])
     lsi = a.dropna(subset=["lsi"])
     lsi_cut = pd.DataFrame({"y": [t["bridge_min_lsi"]], "label": [f"LSI {t['bridge_min_lsi']:g}%"]})
     lsi_layers = [
-        alt.Chart(lsi_cut).mark_rule(color="#cb181d", strokeDash=[6, 3]).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
-        alt.Chart(lsi).mark_line(point=True, color="#54278f").encode(
-            x=xd, y=alt.Y("lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=[0, max(120, float(lsi["lsi"].max() or 0))])),
-            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lsi:Q", title="LSI %")]),
+        alt.Chart(lsi_cut)
+        .mark_rule(color="#cb181d", strokeDash=[6, 3])
+        .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(lsi)
+        .mark_line(point=True, color="#54278f")
+        .encode(
+            x=xd,
+            y=alt.Y(
+                "lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=[0, max(120, float(lsi["lsi"].max() or 0))])
+            ),
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lsi:Q", title="LSI %")],
+        ),
     ]
     return [
         panel(visa_layers, "VISA-H (higher is better)", first=True),
@@ -126,37 +215,72 @@ def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFr
     names = alt.LookupData(lanes[["episode_id", "lane"]], "episode_id", ["lane"])
     pick = alt.selection_point(name="lane", fields=["episode_id"], on="click")
     y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    bars = alt.Chart(periods[["episode_id", "tier", "start", "finish"]]).transform_lookup(
-        lookup="episode_id", from_=names).mark_bar(height={"band": 0.7}).encode(
-        x=alt.X("start:T", title=None), x2="finish:T", y=y,
-        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
-                                                              range=["#74c476", "#fd8d3c", "#de2d26"])),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
-        tooltip=[alt.Tooltip("lane:N", title="Episode"), alt.Tooltip("tier:N", title="Tier"),
-                 alt.Tooltip("start:T", title="From"), alt.Tooltip("finish:T", title="Until")],
-    ).add_params(pick)
-    marks = alt.Chart(visits[["episode_id", "assessed_on"]]).transform_lookup(
-        lookup="episode_id", from_=names).mark_tick(color="#252525", thickness=1.5, size=10).encode(
-        x="assessed_on:T", y=y, tooltip=[alt.Tooltip("assessed_on:T", title="Assessment")])
-    now = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]})).mark_rule(color="#08519c", strokeWidth=2).encode(
-        x="today:T")
-    return alt.layer(bars, marks, now).properties(height=max(120, 22 * len(order)))
+    bars = (
+        alt.Chart(periods[["episode_id", "tier", "start", "finish"]])
+        .transform_lookup(lookup="episode_id", from_=names)
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            x=alt.X("start:T", title=None),
+            x2="finish:T",
+            y=y,
+            color=alt.Color(
+                "tier:N",
+                title="Tier",
+                scale=alt.Scale(domain=list(TIER_COLOURS), range=["#74c476", "#fd8d3c", "#de2d26"]),
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
+            tooltip=[
+                alt.Tooltip("lane:N", title="Episode"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("start:T", title="From"),
+                alt.Tooltip("finish:T", title="Until"),
+            ],
+        )
+        .add_params(pick)
+    )
+    marks = (
+        alt.Chart(visits[["episode_id", "assessed_on"]])
+        .transform_lookup(lookup="episode_id", from_=names)
+        .mark_tick(color="#252525", thickness=1.5, size=10)
+        .encode(x="assessed_on:T", y=y, tooltip=[alt.Tooltip("assessed_on:T", title="Assessment")])
+    )
+    now = (
+        alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]}))
+        .mark_rule(color="#08519c", strokeWidth=2)
+        .encode(x="today:T")
+    )
+    return alt.LayerChart(layer=[bars, marks, now]).properties(height=max(120, 22 * len(order)))
 
 
 def per_week_chart(per_week: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(per_week).mark_area().encode(
-        x=alt.X("week:T", title=None), y=alt.Y("episodes:Q", title="Open episodes", stack=True),
-        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=list(TIER_COLOURS),
-                                                              range=["#74c476", "#fd8d3c", "#de2d26"])),
-        tooltip=["week:T", "tier:N", "episodes:Q"]).properties(height=240)
+    return (
+        alt.Chart(per_week)
+        .mark_area()
+        .encode(
+            x=alt.X("week:T", title=None),
+            y=alt.Y("episodes:Q", title="Open episodes", stack=True),
+            color=alt.Color(
+                "tier:N",
+                title="Tier",
+                scale=alt.Scale(domain=list(TIER_COLOURS), range=["#74c476", "#fd8d3c", "#de2d26"]),
+            ),
+            tooltip=["week:T", "tier:N", "episodes:Q"],
+        )
+        .properties(height=240)
+    )
 
 
 def tier_weeks_chart(tier_weeks: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(tier_weeks).encode(y=alt.Y("tier:N", title=None, sort=list(TIER_COLOURS)))
-    return alt.layer(
-        base.mark_rule(strokeWidth=2, color="#636363").encode(x=alt.X("q1_weeks:Q", title="Weeks in tier"), x2="q3_weeks:Q"),
-        base.mark_point(filled=True, size=120, color="#08519c").encode(
-            x="median_weeks:Q", tooltip=["tier:N", "periods:Q", alt.Tooltip("median_weeks:Q", format=".1f")]),
+    return alt.LayerChart(
+        layer=[
+            base.mark_rule(strokeWidth=2, color="#636363").encode(
+                x=alt.X("q1_weeks:Q", title="Weeks in tier"), x2="q3_weeks:Q"
+            ),
+            base.mark_point(filled=True, size=120, color="#08519c").encode(
+                x="median_weeks:Q", tooltip=["tier:N", "periods:Q", alt.Tooltip("median_weeks:Q", format=".1f")]
+            ),
+        ]
     ).properties(height=150)
 
 
@@ -165,12 +289,19 @@ def discharge_chart(discharge: pd.DataFrame) -> alt.LayerChart:
     d = discharge.copy()
     d["expected_high"] = d["expected_high"].fillna(d["expected_low"] * 1.5)
     base = alt.Chart(d).encode(y=alt.Y("severity:N", title=None, sort=["mild", "moderate", "chronic"]))
-    return alt.layer(
-        base.mark_bar(color="#c6dbef", height={"band": 0.6}).encode(
-            x=alt.X("expected_low:Q", title="Weeks from opening to discharge"), x2="expected_high:Q",
-            tooltip=[alt.Tooltip("expected_low:Q", title="Expected from (weeks)"),
-                     alt.Tooltip("expected_high:Q", title="to")]),
-        base.mark_rule(strokeWidth=2, color="#636363").encode(x="q1_weeks:Q", x2="q3_weeks:Q"),
-        base.mark_point(filled=True, size=120, color="#a63603").encode(
-            x="median_weeks:Q", tooltip=["severity:N", "discharged:Q", alt.Tooltip("median_weeks:Q", format=".1f")]),
+    return alt.LayerChart(
+        layer=[
+            base.mark_bar(color="#c6dbef", height={"band": 0.6}).encode(
+                x=alt.X("expected_low:Q", title="Weeks from opening to discharge"),
+                x2="expected_high:Q",
+                tooltip=[
+                    alt.Tooltip("expected_low:Q", title="Expected from (weeks)"),
+                    alt.Tooltip("expected_high:Q", title="to"),
+                ],
+            ),
+            base.mark_rule(strokeWidth=2, color="#636363").encode(x="q1_weeks:Q", x2="q3_weeks:Q"),
+            base.mark_point(filled=True, size=120, color="#a63603").encode(
+                x="median_weeks:Q", tooltip=["severity:N", "discharged:Q", alt.Tooltip("median_weeks:Q", format=".1f")]
+            ),
+        ]
     ).properties(height=150)

@@ -3,6 +3,7 @@
 It calls the same services as the app, as the ``system`` user (an administrator), and every write it
 makes is in the audit trail.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,17 +21,25 @@ def _cmd_serve(args) -> int:
     """Open the clinic database (holding its lock for the life of the server), then run Streamlit in
     this same process, so a second server on the same file is refused at once with a clear message."""
     from .services.clinic import open_clinic
+
     cfg = config.from_environment()
     held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file (errors: see main)
     app = Path(__file__).resolve().parent / "app.py"
-    print(f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
-          file=sys.stderr)
+    print(
+        f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
+        file=sys.stderr,
+    )
     os.chdir(config.ROOT)  # .streamlit/config.toml is read from here
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
-    # Streamlit would otherwise treat dashboard/pages/ as a legacy pages folder until the first session
-    # ran the router: a first request for /case would run pages/case.py without the router. Every
-    # request must go through app.py (sign-in gate, role's page list).
+
+    # Streamlit treats a `pages/` folder beside the main script as a legacy multipage app until the first
+    # session runs st.navigation: a first request for /case would run pages/case.py without the router
+    # (no sign-in gate). Every request must go through app.py. Streamlit 1.67 has no public switch for
+    # this (no config option; the flag is set from the folder's existence), and the layout asks for
+    # dashboard/pages/, so the flag is set here before the server starts. If Streamlit renames it this
+    # line fails at start, and tests/test_browser.py::test_first_request_for_a_page_goes_through_the_router
+    # fails if a page can be reached without the router.
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
     if args.address:
@@ -44,6 +53,7 @@ def _cmd_serve(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .services.demo import build_demo
+
     path = Path(args.db)
     if path.exists() and args.replace:
         path.unlink()
@@ -64,6 +74,7 @@ def _cmd_demo(args) -> int:
 
 def _cmd_import(args) -> int:
     from .services.importer import import_patients_csv
+
     db = Database(args.db)
     try:
         data = Path(args.file).read_bytes()
@@ -81,22 +92,33 @@ def _cmd_import(args) -> int:
 
 def _cmd_users(args) -> int:
     from .services import auth
+
     db = Database(args.db)
     try:
         if args.action == "add":
             password = args.password or os.environ.get("CLINIC_NEW_PASSWORD") or ""
             if not password and sys.stdin.isatty():
                 import getpass
+
                 password = getpass.getpass("Password: ")
             role = Role.ADMINISTRATOR.value if args.admin else args.role
             first = auth.needs_first_admin(db)
-            auth.create_user(db, None if first else SYSTEM_USER, args.username, args.name or args.username, role,
-                             password, first_admin=first)
+            auth.create_user(
+                db,
+                None if first else SYSTEM_USER,
+                args.username,
+                args.name or args.username,
+                role,
+                password,
+                first_admin=first,
+            )
             print(f"User {args.username} ({role}) created.")
         else:
             for user in auth.list_users(db, SYSTEM_USER):
-                print(f"{user['username']:20} {user['role']:14} {'active' if user['active'] else 'disabled':8} "
-                      f"{user['display_name']}")
+                print(
+                    f"{user['username']:20} {user['role']:14} {'active' if user['active'] else 'disabled':8} "
+                    f"{user['display_name']}"
+                )
     except FieldProblems as exc:
         for text in exc.problems.values():
             print(f"error: {text}", file=sys.stderr)
@@ -113,6 +135,7 @@ def _cmd_handouts(args) -> int:
     from .handout_pdf import FontMissing, HandoutOptions
     from .services import handouts
     from .services.records import NotFound
+
     if bool(args.episode) == bool(args.all_open):
         print("error: give either --episode ID (with --out) or --all-open (with --out-dir)", file=sys.stderr)
         return 2
@@ -138,10 +161,11 @@ def _cmd_handouts(args) -> int:
 
         def progress(done, total):
             print(f"\r{done}/{total} handouts", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        issued = handouts.issue_many(db, SYSTEM_USER, ids, options, progress=progress)
-        for item in issued:
+
+        issued_all = handouts.issue_many(db, SYSTEM_USER, ids, options, progress=progress)
+        for item in issued_all:
             (out_dir / f"episode-{item.episode_id:06d}.pdf").write_bytes(item.data)
-        print(f"Wrote {len(issued)} handouts to {out_dir}")
+        print(f"Wrote {len(issued_all)} handouts to {out_dir}")
         return 0
     except NotFound:
         print(f"error: there is no episode {args.episode} in {args.db}", file=sys.stderr)
@@ -155,6 +179,7 @@ def _cmd_handouts(args) -> int:
 
 def _cmd_backup(args) -> int:
     from .services import admin
+
     db = Database(args.db)
     try:
         target = admin.backup(db, SYSTEM_USER, Path(args.out))
@@ -166,6 +191,7 @@ def _cmd_backup(args) -> int:
 
 def _cmd_restore(args) -> int:
     from .services import admin
+
     try:
         target = admin.restore(Path(args.backup), Path(args.db), SYSTEM_USER)
     except FieldProblems as exc:

@@ -1,4 +1,5 @@
 """Where things are. Read from the environment once; no Streamlit here."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Helpers to drive the real app with streamlit's AppTest."""
+
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -35,7 +36,18 @@ def button(at: AppTest, label: str):
 def texts(at: AppTest) -> str:
     """Everything a person would read on the page, as one string."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "metric"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "metric",
+    ):
         for el in getattr(at, kind):
             parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
     for table in list(at.dataframe) + list(at.table):

@@ -51,20 +51,38 @@ def clinic(tmp_path):
     admin = User(admin_id, "boss", "Bo Boss", Role.ADMINISTRATOR)
     clin_id = auth.create_user(db, admin, "ana", "Ana Physio", "clinician", "clinician-pass-1")
     ro_id = auth.create_user(db, admin, "reader", "Rea Der", "read_only", "reader-pass-12")
-    db.actors = {"admin": admin, "clinician": User(clin_id, "ana", "Ana Physio", Role.CLINICIAN),
-                 "read_only": User(ro_id, "reader", "Rea Der", Role.READ_ONLY)}
+    db.actors = {
+        "admin": admin,
+        "clinician": User(clin_id, "ana", "Ana Physio", Role.CLINICIAN),
+        "read_only": User(ro_id, "reader", "Rea Der", Role.READ_ONLY),
+    }
     yield db
     db.close()
 
 
-PATIENT = {"clinic_id": "P-001", "given_name": "Zoë", "family_name": "O'Brien", "date_of_birth": "1984-03-02",
-           "sex": "female", "phone": "+44 20 7946 0000", "email": "zoe@example.org"}
+PATIENT = {
+    "clinic_id": "P-001",
+    "given_name": "Zoë",
+    "family_name": "O'Brien",
+    "date_of_birth": "1984-03-02",
+    "sex": "female",
+    "phone": "+44 20 7946 0000",
+    "email": "zoe@example.org",
+}
 
 
 def episode_values(clinician_id, **over):
-    values = {"side": "left", "region": "proximal", "onset_type": "gradual", "onset_date": "2026-08-01",
-              "severity": "moderate", "clinician_id": clinician_id, "opened_on": "2026-09-01",
-              "sport": "Running", "load_change": True}
+    values = {
+        "side": "left",
+        "region": "proximal",
+        "onset_type": "gradual",
+        "onset_date": "2026-08-01",
+        "severity": "moderate",
+        "clinician_id": clinician_id,
+        "opened_on": "2026-09-01",
+        "sport": "Running",
+        "load_change": True,
+    }
     values.update(over)
     return values
 
@@ -72,18 +90,43 @@ def episode_values(clinician_id, **over):
 def full_assessment(**over):
     """A complete, valid assessment with every section filled."""
     values = {
-        "assessed_on": "2026-09-01", "pain_avg": 5, "pain_worst": 7, "pain_task": 6, "pain_task_name": "Running 5 km",
-        "sitting_minutes": 20, "morning_stiffness": True, "next_morning": "not_settled",
-        "aggravating": ["sitting", "running"], "previous_injury": False, "low_back_pain": True, "nirschl_phase": 4,
-        **{f"visa_h_{i}": 5 for i in range(1, 7)}, "visa_h_7": 4, "visa_h_8": 12, "groc": 0,
-        "palpation_left": "marked", "palpation_right": "none",
-        "test_puranen_orava": "positive", "test_puranen_orava_pain": 5, "test_bent_knee": "negative",
-        "test_modified_bent_knee": "positive", "test_modified_bent_knee_pain": 6, "test_arabesque": "not_done",
-        "test_bridge": "positive", "test_bridge_pain": 4,
-        "bridge_reps_left": 12, "bridge_reps_right": 28, "bridge_pain_left": 4, "bridge_pain_right": 0,
-        "strength_method": "hand_held", "strength_unit": "N", "strength_range": "outer",
-        "strength_left": 180.0, "strength_right": 240.5,
-        "impression": "Left proximal hamstring tendinopathy <reactive>", "plan": "Isometrics & sitting advice",
+        "assessed_on": "2026-09-01",
+        "pain_avg": 5,
+        "pain_worst": 7,
+        "pain_task": 6,
+        "pain_task_name": "Running 5 km",
+        "sitting_minutes": 20,
+        "morning_stiffness": True,
+        "next_morning": "not_settled",
+        "aggravating": ["sitting", "running"],
+        "previous_injury": False,
+        "low_back_pain": True,
+        "nirschl_phase": 4,
+        **{f"visa_h_{i}": 5 for i in range(1, 7)},
+        "visa_h_7": 4,
+        "visa_h_8": 12,
+        "groc": 0,
+        "palpation_left": "marked",
+        "palpation_right": "none",
+        "test_puranen_orava": "positive",
+        "test_puranen_orava_pain": 5,
+        "test_bent_knee": "negative",
+        "test_modified_bent_knee": "positive",
+        "test_modified_bent_knee_pain": 6,
+        "test_arabesque": "not_done",
+        "test_bridge": "positive",
+        "test_bridge_pain": 4,
+        "bridge_reps_left": 12,
+        "bridge_reps_right": 28,
+        "bridge_pain_left": 4,
+        "bridge_pain_right": 0,
+        "strength_method": "hand_held",
+        "strength_unit": "N",
+        "strength_range": "outer",
+        "strength_left": 180.0,
+        "strength_right": 240.5,
+        "impression": "Left proximal hamstring tendinopathy <reactive>",
+        "plan": "Isometrics & sitting advice",
         "next_review_on": "2026-09-15",
     }
     values.update(over)
@@ -94,6 +137,7 @@ def full_assessment(**over):
 def open_case(clinic):
     """A patient with an open episode in the empty clinic: (db, clinician, patient_id, episode_id)."""
     from dashboard.services import records
+
     clin = clinic.actors["clinician"]
     patient_id = records.create_patient(clinic, clin, PATIENT, today=TODAY)
     episode_id = records.open_episode(clinic, clin, patient_id, episode_values(clin.user_id), today=TODAY)

@@ -1,4 +1,5 @@
 """Start the real server (python -m dashboard serve) on a free local port for a test."""
+
 import os
 import socket
 import subprocess
@@ -21,10 +22,14 @@ class Server:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CLINIC_DB": str(db_path), "PYTHONPATH": str(ROOT), **(extra_env or {})}
-        self.log = open(Path(db_path).with_suffix(f".{self.port}.log"), "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(self.port),
-                                      "--address", "127.0.0.1"], cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.log = open(Path(db_path).with_suffix(f".{self.port}.log"), "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "serve", "--port", str(self.port), "--address", "127.0.0.1"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout

@@ -1,5 +1,6 @@
 """Backups and restore, a patient's record on request, anonymisation, the audit trail, and a writer
 killed mid-burst."""
+
 import json
 import os
 import signal
@@ -19,21 +20,32 @@ from tests.apptest import as_user, button, goto, start, texts
 from tests.conftest import TODAY, full_assessment
 from tests.serverproc import ROOT
 
-TABLES = ("patients", "episodes", "assessments", "imaging_reports", "tier_changes", "stage_changes", "users",
-          "assessment_addenda")
+TABLES = (
+    "patients",
+    "episodes",
+    "assessments",
+    "imaging_reports",
+    "tier_changes",
+    "stage_changes",
+    "users",
+    "assessment_addenda",
+)
 
 
 def fingerprint(db):
-    return {t: db.scalar(f"SELECT md5(coalesce(string_agg(x::VARCHAR, '|' ORDER BY x::VARCHAR), '')) FROM {t} x")
-            for t in TABLES}
+    return {
+        t: db.scalar(f"SELECT md5(coalesce(string_agg(x::VARCHAR, '|' ORDER BY x::VARCHAR), '')) FROM {t} x")
+        for t in TABLES
+    }
 
 
 def test_backup_then_restore_gives_the_same_data(demo_db, tmp_path):
     admin_user = as_user(demo_db, "admin")
     clin = as_user(demo_db, "amara.okafor")
     episode_id = demo_db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
-    records.record_assessment(demo_db, clin, episode_id, {"assessed_on": TODAY.isoformat(), "pain_avg": 2,
-                                                          "pain_worst": 3})  # sits in the WAL until checkpoint
+    records.record_assessment(
+        demo_db, clin, episode_id, {"assessed_on": TODAY.isoformat(), "pain_avg": 2, "pain_worst": 3}
+    )  # sits in the WAL until checkpoint
     before = fingerprint(demo_db)
     with pytest.raises(auth.NotAllowed):
         admin.backup(demo_db, clin, tmp_path)
@@ -52,8 +64,11 @@ def test_backup_then_restore_gives_the_same_data(demo_db, tmp_path):
 
 
 def test_cli_backup_and_restore(demo_path, tmp_path):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "dashboard", *a], capture_output=True, text=True,
-                                    timeout=120, cwd=ROOT)
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "dashboard", *a], capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
+
     done = run("backup", "--db", str(demo_path), "--out", str(tmp_path / "b"))
     assert done.returncode == 0, done.stderr
     backup = next((tmp_path / "b").glob("*.duckdb"))
@@ -66,15 +81,24 @@ def test_cli_backup_and_restore(demo_path, tmp_path):
 
 def test_cli_backup_while_app_runs_says_what_to_do(demo_path, tmp_path):
     holder = Database(demo_path)
-    code = ("import sys; from dashboard.cli import main; sys.exit(main(['backup', '--db', sys.argv[1], '--out', sys.argv[2]]))")
-    done = subprocess.run([sys.executable, "-c", code, str(demo_path), str(tmp_path)], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    code = (
+        "import sys; from dashboard.cli import main; "
+        "sys.exit(main(['backup', '--db', sys.argv[1], '--out', sys.argv[2]]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(demo_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     holder.close()
     assert done.returncode == 2 and "Back up now" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_patient_record_export_has_everything_and_their_handouts(demo_db, tmp_path, monkeypatch):
     import dashboard.config as cfg
+
     monkeypatch.setattr(cfg, "REPORTS_DIR", tmp_path)
     admin_user, clin = as_user(demo_db, "admin"), as_user(demo_db, "amara.okafor")
     episode_id = demo_db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
@@ -86,13 +110,15 @@ def test_patient_record_export_has_everything_and_their_handouts(demo_db, tmp_pa
     record = json.loads(archive.read("record.json"))
     assert record["patient"][0]["patient_id"] == patient_id
     assert len(record["assessments"]) == demo_db.scalar(
-        "SELECT count(*) FROM assessments JOIN episodes USING (episode_id) WHERE patient_id = ?", [patient_id])
+        "SELECT count(*) FROM assessments JOIN episodes USING (episode_id) WHERE patient_id = ?", [patient_id]
+    )
     assert f"handouts/{issued.path.name}" in archive.namelist()
     assert demo_db.scalar("SELECT count(*) FROM audit_log WHERE action = 'export' AND entity = 'patient'") == 1
 
 
 def test_anonymise_only_discharged_and_removes_identity_everywhere(open_case, tmp_path, monkeypatch):
     import dashboard.config as cfg
+
     monkeypatch.setattr(cfg, "REPORTS_DIR", tmp_path)
     db, clin, patient_id, episode_id = open_case
     boss = db.actors["admin"]
@@ -100,13 +126,24 @@ def test_anonymise_only_discharged_and_removes_identity_everywhere(open_case, tm
     issued = handouts.issue(db, clin, episode_id)
     with pytest.raises(RecordLocked, match="discharged"):
         admin.anonymise_patient(db, boss, patient_id, "Written request 2026-11-20")
-    records.close_episode(db, clin, episode_id, {"status": "discharged", "closed_on": "2026-11-01",
-                                                 "discharge_outcome": "resolved"}, 1, today=TODAY)
+    records.close_episode(
+        db,
+        clin,
+        episode_id,
+        {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
+        1,
+        today=TODAY,
+    )
     with pytest.raises(FieldProblems):
         admin.anonymise_patient(db, boss, patient_id, " ")
     counts = admin.anonymise_patient(db, boss, patient_id, "Written request 2026-11-20")
     person = db.row("SELECT * FROM patients WHERE patient_id = ?", [patient_id])
-    assert (person["given_name"], person["family_name"], person["phone"], person["email"]) == ("Anonymised", "Patient", None, None)
+    assert (person["given_name"], person["family_name"], person["phone"], person["email"]) == (
+        "Anonymised",
+        "Patient",
+        None,
+        None,
+    )
     assert person["clinic_id"] == f"ANON-{patient_id}" and person["date_of_birth"].year == 1984
     assert db.scalar("SELECT count(*) FROM assessments WHERE impression IS NOT NULL") == 0
     assert not issued.path.exists() and counts["handout files deleted"] == 1
@@ -164,8 +201,13 @@ def test_writer_killed_mid_burst_keeps_every_acknowledged_write(demo_path):
     episode_id = db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
     before = db.scalar("SELECT count(*) FROM assessments")
     db.close()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(demo_path), str(episode_id)], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(demo_path), str(episode_id)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     acknowledged = []
     deadline = time.monotonic() + 60
     while len(acknowledged) < 150 and time.monotonic() < deadline:

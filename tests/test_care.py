@@ -1,4 +1,5 @@
 """Tier history, treatments, prescriptions, suggestions and thresholds, against real DuckDB files."""
+
 from datetime import date
 
 import pytest
@@ -11,18 +12,30 @@ from tests.conftest import TODAY
 
 
 def history(db, episode_id):
-    return db.rows("SELECT * FROM tier_changes WHERE episode_id = ? ORDER BY effective_on, tier_change_id", [episode_id])
+    return db.rows(
+        "SELECT * FROM tier_changes WHERE episode_id = ? ORDER BY effective_on, tier_change_id", [episode_id]
+    )
 
 
 def test_tier_history_is_append_only_without_gaps_or_overlaps(open_case):
     db, clin, _, episode_id = open_case
-    care.change_tier(db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-10-01",
-                                            "reason": "Stalled: shockwave added"}, today=TODAY)
+    care.change_tier(
+        db,
+        clin,
+        episode_id,
+        {"tier": "adjunct", "effective_on": "2026-10-01", "reason": "Stalled: shockwave added"},
+        today=TODAY,
+    )
     before = history(db, episode_id)
-    care.change_tier(db, clin, episode_id, {"tier": "conservative", "effective_on": "2026-11-01",
-                                            "reason": "Flare after shockwave; back to loading only"}, today=TODAY)
+    care.change_tier(
+        db,
+        clin,
+        episode_id,
+        {"tier": "conservative", "effective_on": "2026-11-01", "reason": "Flare after shockwave; back to loading only"},
+        today=TODAY,
+    )
     after = history(db, episode_id)
-    assert after[:len(before)] == before  # nothing earlier changed
+    assert after[: len(before)] == before  # nothing earlier changed
     periods = records.tier_history(db, clin, episode_id)
     assert list(periods["tier"]) == ["conservative", "adjunct", "conservative"]
     assert list(periods["ended_on"][:-1]) == list(periods["effective_on"][1:])  # contiguous: no gap, no overlap
@@ -31,13 +44,20 @@ def test_tier_history_is_append_only_without_gaps_or_overlaps(open_case):
     assert len(audited) == 2
 
 
-@pytest.mark.parametrize("change,field,message", [
-    ({"tier": "adjunct", "effective_on": "2026-08-15", "reason": "x"}, "effective_on", "history is never rewritten"),
-    ({"tier": "conservative", "effective_on": "2026-10-01", "reason": "x"}, "tier", "already in tier"),
-    ({"tier": "adjunct", "effective_on": "2026-10-01", "reason": " "}, "reason", "required"),
-    ({"tier": "surgery", "effective_on": "2026-10-01", "reason": "x"}, "tier", "must be one of"),
-    ({"tier": "adjunct", "effective_on": "2026-12-30", "reason": "x"}, "effective_on", "future"),
-])
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        (
+            {"tier": "adjunct", "effective_on": "2026-08-15", "reason": "x"},
+            "effective_on",
+            "history is never rewritten",
+        ),
+        ({"tier": "conservative", "effective_on": "2026-10-01", "reason": "x"}, "tier", "already in tier"),
+        ({"tier": "adjunct", "effective_on": "2026-10-01", "reason": " "}, "reason", "required"),
+        ({"tier": "surgery", "effective_on": "2026-10-01", "reason": "x"}, "tier", "must be one of"),
+        ({"tier": "adjunct", "effective_on": "2026-12-30", "reason": "x"}, "effective_on", "future"),
+    ],
+)
 def test_invalid_tier_change_is_refused(open_case, change, field, message):
     db, clin, _, episode_id = open_case
     with pytest.raises(FieldProblems) as refused:
@@ -48,7 +68,9 @@ def test_invalid_tier_change_is_refused(open_case, change, field, message):
 
 def test_stage_changes_track_loading(open_case):
     db, clin, _, episode_id = open_case
-    care.change_stage(db, clin, episode_id, {"stage": 2, "effective_on": "2026-09-20", "reason": "Settled"}, today=TODAY)
+    care.change_stage(
+        db, clin, episode_id, {"stage": 2, "effective_on": "2026-09-20", "reason": "Settled"}, today=TODAY
+    )
     with pytest.raises(FieldProblems):
         care.change_stage(db, clin, episode_id, {"stage": 5, "effective_on": "2026-09-21", "reason": "x"}, today=TODAY)
     assert records.episode(db, clin, episode_id)["stage"] == 2
@@ -56,21 +78,39 @@ def test_stage_changes_track_loading(open_case):
 
 def test_treatments_follow_the_tier(open_case):
     db, clin, _, episode_id = open_case
-    shockwave = {"kind": "shockwave", "given_on": "2026-10-02", "shockwave_type": "radial", "impulses": 2500,
-                 "energy_flux": 0.18, "session_number": 1, "sessions_planned": 4}
+    shockwave = {
+        "kind": "shockwave",
+        "given_on": "2026-10-02",
+        "shockwave_type": "radial",
+        "impulses": 2500,
+        "energy_flux": 0.18,
+        "session_number": 1,
+        "sessions_planned": 4,
+    }
     with pytest.raises(FieldProblems) as refused:
         care.record_treatment(db, clin, episode_id, shockwave, today=TODAY)
     assert "adjunct tier" in refused.value.problems["kind"]
-    care.change_tier(db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-10-01", "reason": "Stalled"},
-                     today=TODAY)
+    care.change_tier(
+        db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-10-01", "reason": "Stalled"}, today=TODAY
+    )
     care.record_treatment(db, clin, episode_id, shockwave, today=TODAY)
     with pytest.raises(FieldProblems) as refused:
         care.record_treatment(db, clin, episode_id, {**shockwave, "session_number": 5}, today=TODAY)
     assert "cannot exceed" in refused.value.problems["session_number"]
     with pytest.raises(FieldProblems) as refused:
-        care.record_treatment(db, clin, episode_id, {"kind": "injection", "given_on": "2026-10-05",
-                                                     "injection_type": "prp", "side": "left",
-                                                     "image_guidance": "ultrasound"}, today=TODAY)
+        care.record_treatment(
+            db,
+            clin,
+            episode_id,
+            {
+                "kind": "injection",
+                "given_on": "2026-10-05",
+                "injection_type": "prp",
+                "side": "left",
+                "image_guidance": "ultrasound",
+            },
+            today=TODAY,
+        )
     assert "regenerative tier" in refused.value.problems["kind"]
     saved = care.treatments(db, clin, episode_id)
     assert list(saved["impulses"]) == [2500] and float(saved["energy_flux"].iloc[0]) == 0.18
@@ -87,7 +127,9 @@ def test_prescription_defaults_then_saved_then_new_stage_defaults(open_case):
     with pytest.raises(FieldProblems) as refused:
         care.save_prescription(db, clin, episode_id, [{"exercise": "Bridge", "sets": 0, "days_per_week": 9}])
     assert {"row 1: sets", "row 1: days_per_week", "row 1: reps"} <= set(refused.value.problems)
-    care.change_stage(db, clin, episode_id, {"stage": 2, "effective_on": "2026-10-01", "reason": "Settled"}, today=TODAY)
+    care.change_stage(
+        db, clin, episode_id, {"stage": 2, "effective_on": "2026-10-01", "reason": "Settled"}, today=TODAY
+    )
     items, is_default = care.prescription(db, clin, episode_id, 2)
     assert is_default and any("curl" in i["exercise"].lower() for i in items)
 
@@ -118,8 +160,20 @@ def test_dismissed_suggestion_returns_after_the_next_assessment(demo_db):
     assert "consider_adjunct" not in [r.rule_id for r in caseload.case_rules(demo_db, me, episode_id).suggestions]
     previous = records.assessment_defaults(demo_db, me, episode_id)
     values = {k: v for k, v in previous.items() if not k.startswith("_")}
-    values.update(assessed_on=date.today(), pain_avg=5, pain_worst=6, groc=0, visa_h_1=None, visa_h_2=None,
-                  visa_h_3=None, visa_h_4=None, visa_h_5=None, visa_h_6=None, visa_h_7=None, visa_h_8=None)
+    values.update(
+        assessed_on=date.today(),
+        pain_avg=5,
+        pain_worst=6,
+        groc=0,
+        visa_h_1=None,
+        visa_h_2=None,
+        visa_h_3=None,
+        visa_h_4=None,
+        visa_h_5=None,
+        visa_h_6=None,
+        visa_h_7=None,
+        visa_h_8=None,
+    )
     records.record_assessment(demo_db, me, episode_id, values)
     assert "consider_adjunct" in [r.rule_id for r in caseload.case_rules(demo_db, me, episode_id).suggestions]
 
@@ -135,13 +189,24 @@ def test_threshold_change_by_administrator_changes_flags_and_is_audited(demo_db)
     after = caseload.evaluated_episodes(demo_db, clin)
     assert after["stalled"].sum() > before["stalled"].sum()
     entry = demo_db.row("SELECT * FROM audit_log WHERE entity = 'rule_threshold'")
-    assert entry["username"] == "admin" and '"value": 12.0' in entry["before_json"] and '"value": 8.0' in entry["after_json"]
+    assert (
+        entry["username"] == "admin"
+        and '"value": 12.0' in entry["before_json"]
+        and '"value": 8.0' in entry["after_json"]
+    )
 
 
 def test_closed_episode_cannot_change_tier(open_case):
     db, clin, _, episode_id = open_case
-    records.close_episode(db, clin, episode_id, {"status": "discharged", "closed_on": "2026-11-01",
-                                                 "discharge_outcome": "resolved"}, 1, today=TODAY)
+    records.close_episode(
+        db,
+        clin,
+        episode_id,
+        {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
+        1,
+        today=TODAY,
+    )
     with pytest.raises(RecordLocked):
-        care.change_tier(db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-11-02", "reason": "x"},
-                         today=TODAY)
+        care.change_tier(
+            db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-11-02", "reason": "x"}, today=TODAY
+        )

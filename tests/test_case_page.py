@@ -36,7 +36,11 @@ def test_improving_case_shows_meaningful_improvement(monkeypatch, demo):
     episode_id = pick(db, "improved")
     at = goto(start(monkeypatch, path, as_user(db, "amara.okafor"), episode_id=episode_id), "case")
     shown = texts(at)
-    assert "Meaningful improvement" in shown and "RED FLAG" not in shown and "Stalled" not in shown.split("Flags:")[1][:200]
+    assert (
+        "Meaningful improvement" in shown
+        and "RED FLAG" not in shown
+        and "Stalled" not in shown.split("Flags:")[1][:200]
+    )
 
 
 def test_escalate_stalled_case_and_record_shockwave(monkeypatch, demo):
@@ -48,8 +52,12 @@ def test_escalate_stalled_case_and_record_shockwave(monkeypatch, demo):
     at.run()
     assert not at.exception
     assert "Decision recorded. Tier changed." in texts(at)
-    assert db.scalar("SELECT tier FROM tier_changes WHERE episode_id = ? ORDER BY tier_change_id DESC LIMIT 1",
-                     [episode_id]) == "adjunct"
+    assert (
+        db.scalar(
+            "SELECT tier FROM tier_changes WHERE episode_id = ? ORDER BY tier_change_id DESC LIMIT 1", [episode_id]
+        )
+        == "adjunct"
+    )
     at.selectbox(key="treatment_kind").set_value("shockwave")
     at.run()
     button(at, "Record treatment").click()
@@ -67,8 +75,9 @@ def test_change_stage_from_case_page_refuses_without_reason(monkeypatch, demo):
     path, db = demo
     episode_id = pick(db, "stalled")
     at = goto(start(monkeypatch, path, as_user(db, "amara.okafor"), episode_id=episode_id), "case")
-    current = db.scalar("SELECT stage FROM stage_changes WHERE episode_id = ? ORDER BY stage_change_id DESC LIMIT 1",
-                        [episode_id])
+    current = db.scalar(
+        "SELECT stage FROM stage_changes WHERE episode_id = ? ORDER BY stage_change_id DESC LIMIT 1", [episode_id]
+    )
     at.selectbox(key="change_stage_stage").set_value(4 if current != 4 else 3)
     button(at, "Change stage").click()
     at.run()
@@ -76,8 +85,12 @@ def test_change_stage_from_case_page_refuses_without_reason(monkeypatch, demo):
     at.text_area(key="change_stage_reason").input("Green sessions for three weeks")
     button(at, "Change stage").click()
     at.run()
-    assert db.scalar("SELECT reason FROM stage_changes WHERE episode_id = ? ORDER BY stage_change_id DESC LIMIT 1",
-                     [episode_id]) == "Green sessions for three weeks"
+    assert (
+        db.scalar(
+            "SELECT reason FROM stage_changes WHERE episode_id = ? ORDER BY stage_change_id DESC LIMIT 1", [episode_id]
+        )
+        == "Green sessions for three weeks"
+    )
 
 
 def test_admin_threshold_page_changes_flags_and_audits(monkeypatch, demo):

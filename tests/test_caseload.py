@@ -1,4 +1,5 @@
 """The caseload and timeline: filters, figures, windows, export, and one set of figures everywhere."""
+
 import io
 
 import pandas as pd
@@ -21,15 +22,18 @@ def test_my_stalled_cases_are_mine_and_stalled(demo):
     assert everyone.figures["stalled"] == everyone.total  # the figure is the list it opens
 
 
-@pytest.mark.parametrize("f,check", [
-    (CaseloadFilter(tiers=("adjunct",)), lambda r: set(r["Tier"]) == {"Adjunct"}),
-    (CaseloadFilter(stages=(1,)), lambda r: set(r["Stage"]) == {1}),
-    (CaseloadFilter(severities=("chronic",)), lambda r: len(r) > 0),
-    (CaseloadFilter(regions=("proximal",)), lambda r: set(r["Region"]) == {"Proximal"}),
-    (CaseloadFilter(statuses=("discharged",)), lambda r: set(r["Status"]) == {"discharged"}),
-    (CaseloadFilter(flags=("red_flag",)), lambda r: all("Red flag" in x for x in r["Flags"])),
-    (CaseloadFilter(text="demo-00001"), lambda r: all(x.startswith("DEMO-00001") for x in r["Clinic ID"])),
-])
+@pytest.mark.parametrize(
+    "f,check",
+    [
+        (CaseloadFilter(tiers=("adjunct",)), lambda r: set(r["Tier"]) == {"Adjunct"}),
+        (CaseloadFilter(stages=(1,)), lambda r: set(r["Stage"]) == {1}),
+        (CaseloadFilter(severities=("chronic",)), lambda r: len(r) > 0),
+        (CaseloadFilter(regions=("proximal",)), lambda r: set(r["Region"]) == {"Proximal"}),
+        (CaseloadFilter(statuses=("discharged",)), lambda r: set(r["Status"]) == {"discharged"}),
+        (CaseloadFilter(flags=("red_flag",)), lambda r: all("Red flag" in x for x in r["Flags"])),
+        (CaseloadFilter(text="demo-00001"), lambda r: all(x.startswith("DEMO-00001") for x in r["Clinic ID"])),
+    ],
+)
 def test_each_filter(demo, f, check):
     _, db = demo
     result = caseload.caseload(db, as_user(db, "admin"), f)
@@ -61,6 +65,7 @@ def test_export_is_the_whole_filtered_list_and_is_audited(demo):
 def test_cache_is_refreshed_by_a_write(demo):
     _, db = demo
     from dashboard.services import care
+
     admin = as_user(db, "admin")
     before = caseload.evaluated_episodes(db, admin)
     assert caseload.evaluated_episodes(db, admin) is before  # served from memory

@@ -1,4 +1,5 @@
 """The command line: demo, users, and a second server on a file already in use."""
+
 import subprocess
 import sys
 
@@ -7,8 +8,9 @@ from tests.serverproc import ROOT, Server
 
 
 def run(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env
+    )
 
 
 def test_demo_command_builds_a_clinic(tmp_path):
@@ -27,8 +29,19 @@ def test_users_add_first_admin_then_list(tmp_path):
     path = tmp_path / "clinic.duckdb"
     short = run("users", "--db", str(path), "add", "--admin", "--username", "chief", "--password", "short")
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
-    done = run("users", "--db", str(path), "add", "--admin", "--username", "chief", "--name", "Chief",
-               "--password", "long-enough-pw")
+    done = run(
+        "users",
+        "--db",
+        str(path),
+        "add",
+        "--admin",
+        "--username",
+        "chief",
+        "--name",
+        "Chief",
+        "--password",
+        "long-enough-pw",
+    )
     assert done.returncode == 0, done.stderr
     listed = run("users", "--db", str(path), "list")
     assert "chief" in listed.stdout and "administrator" in listed.stdout

@@ -1,16 +1,17 @@
 """Handouts: the PDF read back, escaping and scripts, page sizes, large print, the issue record, the CLI."""
+
 import hashlib
 import shutil
 import subprocess
 import sys
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from dashboard.domain.exercises import defaults_for
-
 from dashboard.handout_pdf import Exercise, HandoutData, HandoutOptions, build_handouts
 from dashboard.services import care, handouts
 from dashboard.storage.db import Database
@@ -19,14 +20,24 @@ from tests.serverproc import ROOT
 
 pytestmark = pytest.mark.skipif(
     not __import__("pathlib").Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists(),
-    reason="DejaVu fonts not installed (fonts-dejavu-core); scripts/install-system-deps.sh installs them")
+    reason="DejaVu fonts not installed (fonts-dejavu-core); scripts/install-system-deps.sh installs them",
+)
 
 
 def data(**over):
-    values = dict(clinic_name="Riverside Physio", patient_name="Zoë O'Brien", side="left", region="proximal",
-                  severity="moderate", tier="conservative", stage=2,
-                  exercises=[Exercise(**e) for e in defaults_for(2)], clinician_name="Amara Okafor",
-                  issued_on=date(2026, 11, 25), next_review_on=date(2026, 12, 9))
+    values = dict(
+        clinic_name="Riverside Physio",
+        patient_name="Zoë O'Brien",
+        side="left",
+        region="proximal",
+        severity="moderate",
+        tier="conservative",
+        stage=2,
+        exercises=[Exercise(**e) for e in defaults_for(2)],
+        clinician_name="Amara Okafor",
+        issued_on=date(2026, 11, 25),
+        next_review_on=date(2026, 12, 9),
+    )
     values.update(over)
     return HandoutData(**values)
 
@@ -39,17 +50,40 @@ def text_of(pdf: bytes) -> str:
 def test_personalised_content_is_in_the_pdf():
     built = build_handouts([data()])
     text = text_of(built.data)
-    for expected in ("Zoë O'Brien", "left", "Stage 2", "Single-leg bridge from a low step", "3 sets, 12 times",
-                     "09 December 2026", "Amara Okafor", "Riverside Physio", "3 to 4 months", "Green", "next morning",
-                     "cushion", "Contact the clinic straight away", "pins and needles"):
+    for expected in (
+        "Zoë O'Brien",
+        "left",
+        "Stage 2",
+        "Single-leg bridge from a low step",
+        "3 sets, 12 times",
+        "09 December 2026",
+        "Amara Okafor",
+        "Riverside Physio",
+        "3 to 4 months",
+        "Green",
+        "next morning",
+        "cushion",
+        "Contact the clinic straight away",
+        "pins and needles",
+    ):
         assert expected in text, expected
     meta = PdfReader(BytesIO(built.data)).metadata
     assert meta.title == "Hamstring plan for Zoë O'Brien" and "Amara Okafor" in meta.author and meta.subject
     assert b"/Lang (en-GB)" in built.data
 
 
-@pytest.mark.parametrize("name", ["<b>Bold</b> & Co", 'Ann "Annie" O\'Neil', "Ελένη Παπαδοπούλου", "Ольга Смирнова",
-                                  "Siobhán Ó Súilleabháin", "Łukasz Żółć", "<script>x</script>"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "<b>Bold</b> & Co",
+        'Ann "Annie" O\'Neil',
+        "Ελένη Παπαδοπούλου",
+        "Ольга Смирнова",
+        "Siobhán Ó Súilleabháin",
+        "Łukasz Żółć",
+        "<script>x</script>",
+    ],
+)
 def test_any_name_prints_as_written(name):
     built = build_handouts([data(patient_name=name)])
     assert name in text_of(built.data) and built.warnings == []
@@ -69,7 +103,9 @@ def test_page_sizes_and_large_print():
     assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
     sizes = []
     reader = PdfReader(BytesIO(build_handouts([data()], HandoutOptions(large_print=True)).data))
-    reader.pages[0].extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.append(size * tm[0]) if text.strip() else None)
+    reader.pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: sizes.append(size * tm[0]) if text.strip() else None
+    )
     assert sizes and min(sizes) >= 13 and sorted(sizes)[len(sizes) // 2] >= 16  # body 16 pt; small print 13 pt
 
 
@@ -101,12 +137,16 @@ def test_pages_render_to_images(tmp_path):
 def test_issue_records_and_archives_exact_bytes(demo_db, tmp_path):
     me = as_user(demo_db, "amara.okafor")
     episode_id = handouts.open_episodes(demo_db, me)[0]
-    care.save_prescription(demo_db, me, episode_id, [{"exercise": "Bridge hold on a chair", "sets": 4,
-                                                      "hold_seconds": 40, "days_per_week": 5, "load_cue": "Easy"}])
+    care.save_prescription(
+        demo_db,
+        me,
+        episode_id,
+        [{"exercise": "Bridge hold on a chair", "sets": 4, "hold_seconds": 40, "days_per_week": 5, "load_cue": "Easy"}],
+    )
     issued = handouts.issue(demo_db, me, episode_id, reports_dir=tmp_path)
     assert "Bridge hold on a chair" in text_of(issued.data) and "4 sets, hold 40 seconds" in text_of(issued.data)
     row = demo_db.row("SELECT * FROM handouts_issued WHERE handout_id = ?", [issued.handout_id])
-    archived = open(row["archive_path"], "rb").read()
+    archived = Path(row["archive_path"]).read_bytes()
     assert hashlib.sha256(archived).hexdigest() == row["sha256"] == issued.sha256
     assert row["issued_by"] == "amara.okafor" and row["content_version"]
     assert str(tmp_path / date.today().isoformat()) in row["archive_path"]
@@ -119,14 +159,24 @@ def test_issue_records_and_archives_exact_bytes(demo_db, tmp_path):
 
 def test_read_only_cannot_issue(demo_db, tmp_path):
     from dashboard.services.auth import NotAllowed
+
     with pytest.raises(NotAllowed):
         handouts.issue(demo_db, as_user(demo_db, "reception"), 1, reports_dir=tmp_path)
 
 
 def test_cli_single_all_open_and_unknown(demo_path, tmp_path):
     env = {**__import__("os").environ, "CLINIC_REPORTS_DIR": str(tmp_path / "reports")}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "dashboard", "handouts", "--db", str(demo_path), *a],
-                                    capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "dashboard", "handouts", "--db", str(demo_path), *a],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+            env=env,
+        )
+
     db = Database(demo_path)
     episode_id = db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
     open_count = db.scalar("SELECT count(*) FROM episodes WHERE status = 'open'")
@@ -145,12 +195,13 @@ def test_cli_single_all_open_and_unknown(demo_path, tmp_path):
     db.close()
     assert len(rows) == open_count + 1
     for row in rows:
-        assert hashlib.sha256(open(row["archive_path"], "rb").read()).hexdigest() == row["sha256"]
+        assert hashlib.sha256(Path(row["archive_path"]).read_bytes()).hexdigest() == row["sha256"]
 
 
 def test_handouts_page_issues_and_batch(monkeypatch, demo_path, tmp_path):
     monkeypatch.setenv("CLINIC_REPORTS_DIR", str(tmp_path))
     import dashboard.config as cfg
+
     monkeypatch.setattr(cfg, "REPORTS_DIR", tmp_path)
     db = Database(demo_path)
     episode_id = db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
@@ -177,12 +228,20 @@ def test_handouts_page_issues_and_batch(monkeypatch, demo_path, tmp_path):
 def test_clinic_details_reach_the_handout(demo_db, tmp_path):
     from dashboard.domain.model import FieldProblems
     from dashboard.services import admin
+
     boss = as_user(demo_db, "admin")
     with pytest.raises(FieldProblems) as refused:
         admin.set_clinic_details(demo_db, boss, {"clinic_name": "Eastside Physio", "clinic_url": "http://insecure"})
     assert "https://" in refused.value.problems["clinic_url"]
-    admin.set_clinic_details(demo_db, boss, {"clinic_name": "Eastside Physio", "clinic_phone": "+44 20 7946 0999",
-                                             "clinic_url": "https://eastside.example/hamstring"})
+    admin.set_clinic_details(
+        demo_db,
+        boss,
+        {
+            "clinic_name": "Eastside Physio",
+            "clinic_phone": "+44 20 7946 0999",
+            "clinic_url": "https://eastside.example/hamstring",
+        },
+    )
     episode_id = handouts.open_episodes(demo_db, boss)[0]
     text = text_of(handouts.build_for_episode(demo_db, boss, episode_id).data)
     assert "Eastside Physio" in text and "+44 20 7946 0999" in text and "https://eastside.example/hamstring" in text

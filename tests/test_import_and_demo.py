@@ -1,4 +1,5 @@
 """Patient import (all or nothing, exactly as written) and the demo clinic generator."""
+
 import hashlib
 import subprocess
 import sys
@@ -7,35 +8,46 @@ import time
 import pytest
 
 from dashboard.domain import validation
-from dashboard.domain.model import FieldProblems, SYSTEM_USER
+from dashboard.domain.model import SYSTEM_USER, FieldProblems
 from dashboard.services.demo import build_demo
 from dashboard.services.importer import import_patients_csv
 from dashboard.storage.db import Database
 
-GOOD = ("patient_id,given_name,family_name,date_of_birth,sex,phone,email,side,region,onset_date,clinician\n"
-        "ACC-1,Zoë,O'Brien,1984-03-02,female,+44 20 7946 0000,zoe@example.org,left,proximal,2026-08-01,amara.okafor\n"
-        "ACC-2,Ελένη,Παπαδοπούλου,1990-12-31,,,,,,,\n"
-        "ACC-3,Ольга,\"Смирнова, née Wu\",1975-06-15,female,,,right,distal_medial,2026-01-10,mei.tanaka\n")
+GOOD = (
+    "patient_id,given_name,family_name,date_of_birth,sex,phone,email,side,region,onset_date,clinician\n"
+    "ACC-1,Zoë,O'Brien,1984-03-02,female,+44 20 7946 0000,zoe@example.org,left,proximal,2026-08-01,amara.okafor\n"
+    "ACC-2,Ελένη,Παπαδοπούλου,1990-12-31,,,,,,,\n"
+    'ACC-3,Ольга,"Смирнова, née Wu",1975-06-15,female,,,right,distal_medial,2026-01-10,mei.tanaka\n'
+)
 
 
 def test_import_keeps_every_character(demo_db):
     report = import_patients_csv(demo_db, SYSTEM_USER, GOOD.encode("utf-8"))
     assert report == {"patients": 3, "episodes": 2}
-    rows = demo_db.rows("SELECT clinic_id, given_name, family_name FROM patients WHERE clinic_id LIKE 'ACC-%' ORDER BY 1")
+    rows = demo_db.rows(
+        "SELECT clinic_id, given_name, family_name FROM patients WHERE clinic_id LIKE 'ACC-%' ORDER BY 1"
+    )
     assert [(r["given_name"], r["family_name"]) for r in rows] == [
-        ("Zoë", "O'Brien"), ("Ελένη", "Παπαδοπούλου"), ("Ольга", "Смирнова, née Wu")]
-    tiers = demo_db.scalar("SELECT count(*) FROM tier_changes t JOIN episodes e USING (episode_id)"
-                           " JOIN patients p USING (patient_id) WHERE p.clinic_id LIKE 'ACC-%'")
+        ("Zoë", "O'Brien"),
+        ("Ελένη", "Παπαδοπούλου"),
+        ("Ольга", "Смирнова, née Wu"),
+    ]
+    tiers = demo_db.scalar(
+        "SELECT count(*) FROM tier_changes t JOIN episodes e USING (episode_id)"
+        " JOIN patients p USING (patient_id) WHERE p.clinic_id LIKE 'ACC-%'"
+    )
     assert tiers == 2
     entry = demo_db.row("SELECT after_json FROM audit_log WHERE action = 'import'")
     assert hashlib.sha256(GOOD.encode()).hexdigest() in entry["after_json"]
 
 
 def test_one_bad_row_imports_nothing_and_lists_every_bad_row(demo_db):
-    bad = GOOD + ("ACC-4,,Lee,1990-01-01,,,,,,,\n"
-                  "ACC-5,Bo,Wu,1990-02-30,,,,,,,\n"
-                  "ACC-1,Dup,Licate,1990-01-01,,,,,,,\n"
-                  "ACC-6,Al,Ng,1990-01-01,,,,left,proximal,2026-01-01,nobody\n")
+    bad = GOOD + (
+        "ACC-4,,Lee,1990-01-01,,,,,,,\n"
+        "ACC-5,Bo,Wu,1990-02-30,,,,,,,\n"
+        "ACC-1,Dup,Licate,1990-01-01,,,,,,,\n"
+        "ACC-6,Al,Ng,1990-01-01,,,,left,proximal,2026-01-01,nobody\n"
+    )
     before = demo_db.scalar("SELECT count(*) FROM patients")
     with pytest.raises(FieldProblems) as refused:
         import_patients_csv(demo_db, SYSTEM_USER, bad.encode())
@@ -48,12 +60,19 @@ def test_one_bad_row_imports_nothing_and_lists_every_bad_row(demo_db):
     assert demo_db.scalar("SELECT count(*) FROM patients") == before
 
 
-@pytest.mark.parametrize("data,where,text", [
-    (b"given_name,family_name\nA,B\n", "header", "Missing required column"),
-    ("patient_id,given_name,family_name,date_of_birth\nA,Zo\xeb,B,1990-01-01\n".encode("latin-1"), "file", "not UTF-8"),
-    (b"patient_id,given_name,family_name,date_of_birth\n", "file", "no patients"),
-    (b"patient_id,given_name,family_name,date_of_birth,shoe\nA,B,C,1990-01-01,9\n", "header", "Unknown column"),
-])
+@pytest.mark.parametrize(
+    "data,where,text",
+    [
+        (b"given_name,family_name\nA,B\n", "header", "Missing required column"),
+        (
+            "patient_id,given_name,family_name,date_of_birth\nA,Zo\xeb,B,1990-01-01\n".encode("latin-1"),
+            "file",
+            "not UTF-8",
+        ),
+        (b"patient_id,given_name,family_name,date_of_birth\n", "file", "no patients"),
+        (b"patient_id,given_name,family_name,date_of_birth,shoe\nA,B,C,1990-01-01,9\n", "header", "Unknown column"),
+    ],
+)
 def test_unreadable_files_are_explained(demo_db, data, where, text):
     with pytest.raises(FieldProblems) as refused:
         import_patients_csv(demo_db, SYSTEM_USER, data)
@@ -73,9 +92,14 @@ def test_cli_import_exit_codes(demo_path, tmp_path):
 
 
 def _fingerprint(db):
-    return [db.scalar(f"SELECT md5(string_agg(t::VARCHAR, '|' ORDER BY 1)) FROM (SELECT * EXCLUDE ({drop}) FROM {table}) t")
-            for table, drop in (("patients", "created_at, updated_at"), ("episodes", "created_at, updated_at"),
-                                ("assessments", "created_at, updated_at, signed_at"))]
+    return [
+        db.scalar(f"SELECT md5(string_agg(t::VARCHAR, '|' ORDER BY 1)) FROM (SELECT * EXCLUDE ({drop}) FROM {table}) t")
+        for table, drop in (
+            ("patients", "created_at, updated_at"),
+            ("episodes", "created_at, updated_at"),
+            ("assessments", "created_at, updated_at, signed_at"),
+        )
+    ]
 
 
 def test_demo_is_deterministic(tmp_path):
@@ -100,8 +124,9 @@ def test_demo_has_realistic_varied_cases_that_pass_validation(demo_db):
     # every generated assessment is one the form would accept
     episodes = {r["episode_id"]: r for r in db.rows("SELECT * FROM episodes")}
     for row in db.rows("SELECT * FROM assessments USING SAMPLE 300 ROWS"):
-        check = validation.check_assessment(row, episode=episodes[row["episode_id"]],
-                                            today=validation.parse_date("2030-01-01"))
+        check = validation.check_assessment(
+            row, episode=episodes[row["episode_id"]], today=validation.parse_date("2030-01-01")
+        )
         assert check.problems == {}, (row["assessment_id"], check.problems)
 
 

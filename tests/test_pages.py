@@ -1,8 +1,8 @@
 """Every page through a real Streamlit run (AppTest) against a real DuckDB file."""
-import pytest
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.storage.db import Database
@@ -14,9 +14,11 @@ PAGES = Path(__file__).resolve().parent.parent / "dashboard" / "pages"
 
 
 def first_open_episode(db):
-    return db.row("SELECT e.episode_id, e.patient_id, p.given_name, p.family_name FROM episodes e"
-                  " JOIN patients p USING (patient_id) WHERE e.status = 'open' AND e.post_operative = FALSE"
-                  " ORDER BY e.episode_id LIMIT 1")
+    return db.row(
+        "SELECT e.episode_id, e.patient_id, p.given_name, p.family_name FROM episodes e"
+        " JOIN patients p USING (patient_id) WHERE e.status = 'open' AND e.post_operative = FALSE"
+        " ORDER BY e.episode_id LIMIT 1"
+    )
 
 
 def test_signed_out_visitor_sees_only_sign_in_and_no_patient_data(monkeypatch, demo):
@@ -46,7 +48,9 @@ def test_page_file_run_directly_without_sign_in_shows_nothing(monkeypatch, demo,
     assert ep["family_name"] not in shown and "DEMO-" not in shown
 
 
-@pytest.mark.parametrize("page", ["assessment", "imaging", "handouts", "import_patients", "users", "rules_settings", "audit", "data_admin"])
+@pytest.mark.parametrize(
+    "page", ["assessment", "imaging", "handouts", "import_patients", "users", "rules_settings", "audit", "data_admin"]
+)
 def test_page_file_run_directly_by_read_only_user_is_refused(monkeypatch, demo, page):
     path, db = demo
     ep = first_open_episode(db)
@@ -197,11 +201,16 @@ def test_new_patient_form_refuses_then_creates(monkeypatch, demo):
     button(at, "Create patient").click()
     at.run()
     errors = " ".join(e.value for e in at.error)
-    assert "already has clinic ID" in errors and "Family name is required" in errors and "Date of birth is required" in errors
+    assert (
+        "already has clinic ID" in errors
+        and "Family name is required" in errors
+        and "Date of birth is required" in errors
+    )
     assert at.text_input(key="new_patient_given_name").value == "Siân"
     at.text_input(key="new_patient_clinic_id").input("NEW-1")
     at.text_input(key="new_patient_family_name").input("Ó Súilleabháin")
     import datetime
+
     at.date_input(key="new_patient_date_of_birth").set_value(datetime.date(1990, 5, 17))
     button(at, "Create patient").click()
     at.run()
@@ -219,6 +228,7 @@ def test_open_episode_from_patient_page(monkeypatch, demo):
     at.run()
     assert "Onset date is required" in " ".join(e.value for e in at.error)
     import datetime
+
     at.date_input(key="new_episode_onset_date").set_value(datetime.date.today() - datetime.timedelta(days=30))
     button(at, "Open episode").click()
     at.run()
@@ -229,12 +239,16 @@ def test_open_episode_from_patient_page(monkeypatch, demo):
 
 def test_sign_and_amend_on_case_page(monkeypatch, demo):
     path, db = demo
-    row = db.row("SELECT assessment_id, episode_id FROM assessments WHERE signed_at IS NULL ORDER BY assessed_on DESC LIMIT 1")
+    row = db.row(
+        "SELECT assessment_id, episode_id FROM assessments WHERE signed_at IS NULL ORDER BY assessed_on DESC LIMIT 1"
+    )
     at = start(monkeypatch, path, as_user(db, "amara.okafor"), episode_id=row["episode_id"])
     goto(at, "case")
     button(at, "Sign assessment").click()
     at.run()
-    assert db.scalar("SELECT signed_by FROM assessments WHERE assessment_id = ?", [row["assessment_id"]]) == "amara.okafor"
+    assert (
+        db.scalar("SELECT signed_by FROM assessments WHERE assessment_id = ?", [row["assessment_id"]]) == "amara.okafor"
+    )
     assert "Sign assessment" not in [b.label for b in at.button]
     at.text_input(key=f"addendum_{row['assessment_id']}_reason").input("Typo")
     at.text_area(key=f"addendum_{row['assessment_id']}_body").input("Pain was 4, not 5.")
@@ -279,24 +293,36 @@ def test_imaging_form_saves_to_episode(monkeypatch, demo):
     at.text_area(key=p + "report_text").input("Partial tear of the conjoint tendon.")
     button(at, "Save imaging report").click()
     at.run()
-    assert db.scalar("SELECT count(*) FROM imaging_reports WHERE episode_id = ? AND mri_type = 3", [ep["episode_id"]]) == 1
+    assert (
+        db.scalar("SELECT count(*) FROM imaging_reports WHERE episode_id = ? AND mri_type = 3", [ep["episode_id"]]) == 1
+    )
 
 
 def test_edit_an_unsigned_draft_and_a_racing_edit_is_refused(monkeypatch, demo):
     path, db = demo
     from dashboard.services import records
+
     me = as_user(db, "amara.okafor")
     ep = first_open_episode(db)
-    assessment_id = records.record_assessment(db, me, ep["episode_id"], {"assessed_on": datetime_today(), "pain_avg": 4,
-                                                                          "pain_worst": 6, "plan": "First plan"})
+    assessment_id = records.record_assessment(
+        db,
+        me,
+        ep["episode_id"],
+        {"assessed_on": datetime_today(), "pain_avg": 4, "pain_worst": 6, "plan": "First plan"},
+    )
     at = start(monkeypatch, path, me, episode_id=ep["episode_id"], edit_assessment=assessment_id)
     goto(at, "assessment")
     p = f"assess_{ep['episode_id']}_draft{assessment_id}_"
     assert "Edit draft assessment" in [t.value for t in at.title]
     assert at.text_area(key=p + "plan").value == "First plan" and at.number_input(key=p + "pain_avg").value == 4
     # someone else saves the same draft meanwhile
-    records.update_draft(db, as_user(db, "admin"), assessment_id,
-                         {"assessed_on": datetime_today(), "pain_avg": 5, "pain_worst": 6, "plan": "Admin's plan"}, 1)
+    records.update_draft(
+        db,
+        as_user(db, "admin"),
+        assessment_id,
+        {"assessed_on": datetime_today(), "pain_avg": 5, "pain_worst": 6, "plan": "Admin's plan"},
+        1,
+    )
     at.text_area(key=p + "plan").input("My better plan")
     button(at, "Save draft changes").click()
     at.run()
@@ -310,4 +336,5 @@ def test_edit_an_unsigned_draft_and_a_racing_edit_is_refused(monkeypatch, demo):
 
 def datetime_today():
     import datetime
+
     return datetime.date.today()

@@ -1,4 +1,5 @@
 """Services against a real DuckDB file: what is saved, what is audited, who may do what."""
+
 import json
 import threading
 
@@ -43,7 +44,9 @@ def test_second_editor_is_refused_with_who_and_when(clinic):
     version = records.patient(clinic, clin, patient_id)["version"]
     records.update_patient(clinic, admin, patient_id, {**PATIENT, "phone": "+44 1 2345 6789"}, version, today=TODAY)
     with pytest.raises(StaleRecord) as refused:
-        records.update_patient(clinic, clin, patient_id, {**PATIENT, "email": "other@example.org"}, version, today=TODAY)
+        records.update_patient(
+            clinic, clin, patient_id, {**PATIENT, "email": "other@example.org"}, version, today=TODAY
+        )
     assert "changed by boss" in str(refused.value)
     assert records.patient(clinic, clin, patient_id)["phone"] == "+44 1 2345 6789"
 
@@ -79,8 +82,14 @@ def test_opening_an_episode_starts_conservative_stage_one(open_case):
 
 def test_patient_can_have_several_episodes_and_discharge(open_case):
     db, clin, patient_id, episode_id = open_case
-    records.close_episode(db, clin, episode_id, {"status": "discharged", "closed_on": "2026-11-01",
-                                                 "discharge_outcome": "resolved"}, 1, today=TODAY)
+    records.close_episode(
+        db,
+        clin,
+        episode_id,
+        {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
+        1,
+        today=TODAY,
+    )
     second = records.open_episode(db, clin, patient_id, episode_values(clin.user_id, side="right"), today=TODAY)
     episodes = records.patient_episodes(db, clin, patient_id)
     assert {e["episode_id"]: e["status"] for e in episodes} == {episode_id: "discharged", second: "open"}
@@ -122,7 +131,9 @@ def test_signed_assessment_is_read_only_and_amended_by_addendum(open_case):
     assert saved["pain_avg"] == 4 and saved["signed_by"] == "ana"
     notes = records.addenda(db, clin, episode_id)
     assert list(notes["reason"]) == ["Wrong side recorded"]
-    actions = [r["action"] for r in db.rows("SELECT action FROM audit_log WHERE entity = 'assessment' ORDER BY audit_id")]
+    actions = [
+        r["action"] for r in db.rows("SELECT action FROM audit_log WHERE entity = 'assessment' ORDER BY audit_id")
+    ]
     assert actions == ["create", "update", "sign", "amend"]
 
 
@@ -133,14 +144,26 @@ def test_unsigned_drafts_listed_for_their_author(open_case):
     assert len(records.my_drafts(db, db.actors["admin"])) == 0
 
 
-@pytest.mark.parametrize("call", [
-    lambda db, who, ep: records.create_patient(db, who, PATIENT, today=TODAY),
-    lambda db, who, ep: records.record_assessment(db, who, ep, full_assessment(), today=TODAY),
-    lambda db, who, ep: records.record_imaging(db, who, ep, {"modality": "mri", "imaged_on": "2026-09-10"}, today=TODAY),
-    lambda db, who, ep: records.close_episode(db, who, ep, {"status": "discharged", "closed_on": "2026-11-01",
-                                                            "discharge_outcome": "resolved"}, 1, today=TODAY),
-    lambda db, who, ep: auth.create_user(db, who, "newbie", "New Bie", "clinician", "long-password-1"),
-], ids=["patient", "assessment", "imaging", "close", "user"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda db, who, ep: records.create_patient(db, who, PATIENT, today=TODAY),
+        lambda db, who, ep: records.record_assessment(db, who, ep, full_assessment(), today=TODAY),
+        lambda db, who, ep: records.record_imaging(
+            db, who, ep, {"modality": "mri", "imaged_on": "2026-09-10"}, today=TODAY
+        ),
+        lambda db, who, ep: records.close_episode(
+            db,
+            who,
+            ep,
+            {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
+            1,
+            today=TODAY,
+        ),
+        lambda db, who, ep: auth.create_user(db, who, "newbie", "New Bie", "clinician", "long-password-1"),
+    ],
+    ids=["patient", "assessment", "imaging", "close", "user"],
+)
 def test_read_only_role_is_refused_by_the_service(open_case, call):
     db, _, _, episode_id = open_case
     before = db.scalar("SELECT count(*) FROM audit_log")
@@ -151,6 +174,7 @@ def test_read_only_role_is_refused_by_the_service(open_case, call):
 
 def test_clinician_cannot_manage_users_or_import(clinic):
     from dashboard.services.importer import import_patients_csv
+
     clin = clinic.actors["clinician"]
     with pytest.raises(auth.NotAllowed):
         auth.create_user(clinic, clin, "x2", "X", "clinician", "long-password-1")
@@ -170,7 +194,7 @@ def test_sign_in_lock_out_and_audit(clinic):
     actions = [r["action"] for r in clinic.rows("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY audit_id")]
     assert actions.count("sign_in") == 1 and actions.count("sign_in_failed") == 5
     stored = clinic.scalar("SELECT password_hash FROM users WHERE username = 'ana'")
-    assert stored.startswith("scrypt$") and "clinician-pass-1" not in stored
+    assert stored.startswith("$argon2id$") and "clinician-pass-1" not in stored
 
 
 def test_eight_threads_save_two_hundred_assessments_each_with_complete_audit(open_case):
@@ -191,6 +215,8 @@ def test_eight_threads_save_two_hundred_assessments_each_with_complete_audit(ope
         t.join()
     assert errors == []
     ids = {r["assessment_id"] for r in db.rows("SELECT assessment_id FROM assessments")}
-    audited = {int(r["entity_id"]) for r in db.rows(
-        "SELECT entity_id FROM audit_log WHERE entity = 'assessment' AND action = 'create'")}
+    audited = {
+        int(r["entity_id"])
+        for r in db.rows("SELECT entity_id FROM audit_log WHERE entity = 'assessment' AND action = 'create'")
+    }
     assert len(ids) == 1600 and ids == audited

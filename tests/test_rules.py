@@ -1,11 +1,13 @@
 """Every rule of CLINICAL.md §4 at, and either side of, its threshold."""
+
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 
 from dashboard.domain import rules
-from dashboard.storage import caseload as caseload_sql, records as sql
+from dashboard.storage import caseload as caseload_sql
+from dashboard.storage import records as sql
 
 TODAY = date(2026, 11, 25)
 
@@ -13,12 +15,29 @@ TODAY = date(2026, 11, 25)
 def features(**over):
     """One open episode, 6 weeks old, conservative, stage 2, nothing flagged."""
     row = {
-        "episode_id": 1, "status": "open", "side": "left", "opened_on": TODAY - timedelta(weeks=6), "closed_on": None,
-        "tier": "conservative", "tier_since": TODAY - timedelta(weeks=6), "stage": 2,
-        "last_assessed_on": TODAY - timedelta(days=7), "visa_baseline": 50, "visa_latest": 55,
-        "pain_baseline": 6, "pain_latest": 5, "groc_latest": 1, "session_pain": 2, "next_morning_latest": "settled",
-        "bridge_left": 25, "bridge_right": 26, "red_flag_latest": False, "nirschl_latest": 3,
-        "good_run_start": TODAY - timedelta(days=10), "max_tendons_avulsed": None, "max_retraction_cm": None,
+        "episode_id": 1,
+        "status": "open",
+        "side": "left",
+        "opened_on": TODAY - timedelta(weeks=6),
+        "closed_on": None,
+        "tier": "conservative",
+        "tier_since": TODAY - timedelta(weeks=6),
+        "stage": 2,
+        "last_assessed_on": TODAY - timedelta(days=7),
+        "visa_baseline": 50,
+        "visa_latest": 55,
+        "pain_baseline": 6,
+        "pain_latest": 5,
+        "groc_latest": 1,
+        "session_pain": 2,
+        "next_morning_latest": "settled",
+        "bridge_left": 25,
+        "bridge_right": 26,
+        "red_flag_latest": False,
+        "nirschl_latest": 3,
+        "good_run_start": TODAY - timedelta(days=10),
+        "max_tendons_avulsed": None,
+        "max_retraction_cm": None,
         "incidental_mri_age": None,
     }
     row.update(over)
@@ -34,11 +53,25 @@ def judge(thresholds=None, **over):
 
 def test_quiet_case_has_no_flags():
     r = judge()
-    assert not any(bool(r[c]) for c in ("red_flag", "stalled", "escalation_due", "review_overdue", "bridge_deficit",
-                                        "improved", "ready_to_progress", "hold_stage", "incidental_mri"))
+    assert not any(
+        bool(r[c])
+        for c in (
+            "red_flag",
+            "stalled",
+            "escalation_due",
+            "review_overdue",
+            "bridge_deficit",
+            "improved",
+            "ready_to_progress",
+            "hold_stage",
+            "incidental_mri",
+        )
+    )
 
 
-@pytest.mark.parametrize("pain,light", [(0, "green"), (3, "green"), (4, "amber"), (5, "amber"), (6, "red"), (10, "red")])
+@pytest.mark.parametrize(
+    "pain,light", [(0, "green"), (3, "green"), (4, "amber"), (5, "amber"), (6, "red"), (10, "red")]
+)
 def test_session_pain_traffic_light(pain, light):
     assert judge(session_pain=pain)["pain_light"] == light
     assert rules.pain_light(pain) == light
@@ -62,8 +95,9 @@ def test_not_ready_at_stage_four_or_with_no_good_run():
     assert not judge(good_run_start=None)["ready_to_progress"]
 
 
-@pytest.mark.parametrize("left,right,deficit", [(19, 20, True), (20, 20, False), (21, 20, False),
-                                                (26, 29, False), (26, 30, True)])  # 26/29 = 89.7% -> 89.7 < 90
+@pytest.mark.parametrize(
+    "left,right,deficit", [(19, 20, True), (20, 20, False), (21, 20, False), (26, 29, False), (26, 30, True)]
+)  # 26/29 = 89.7% -> 89.7 < 90
 def test_bridge_deficit_at_twenty_reps_and_ninety_percent(left, right, deficit):
     expected = left < 20 or right < 20 or round(100 * left / right, 1) < 90
     assert bool(judge(bridge_left=left, bridge_right=right)["bridge_deficit"]) is expected
@@ -82,11 +116,20 @@ def test_bilateral_lsi_compares_weaker_with_stronger():
     assert rules.bridge_lsi("left", 10, 0) is None and rules.bridge_lsi("left", None, 10) is None
 
 
-@pytest.mark.parametrize("visa,pain,groc,improved", [
-    (62, 5, 1, False), (63, 5, 1, True), (64, 5, 1, True),      # VISA-H +12 / +13 / +14 from 50
-    (50, 4, 1, False), (50, 3, 1, True), (50, 2, 1, True),      # pain 6 -> 4 (33%), -> 3 (50%), -> 2 (67%)
-    (50, 5, 1, False), (50, 5, 2, True), (50, 5, 3, True),      # GROC +1 / +2 / +3
-])
+@pytest.mark.parametrize(
+    "visa,pain,groc,improved",
+    [
+        (62, 5, 1, False),
+        (63, 5, 1, True),
+        (64, 5, 1, True),  # VISA-H +12 / +13 / +14 from 50
+        (50, 4, 1, False),
+        (50, 3, 1, True),
+        (50, 2, 1, True),  # pain 6 -> 4 (33%), -> 3 (50%), -> 2 (67%)
+        (50, 5, 1, False),
+        (50, 5, 2, True),
+        (50, 5, 3, True),  # GROC +1 / +2 / +3
+    ],
+)
 def test_meaningful_improvement(visa, pain, groc, improved):
     assert bool(judge(visa_latest=visa, pain_latest=pain, groc_latest=groc)["improved"]) is improved
 
@@ -102,8 +145,9 @@ def test_stalled_at_twelve_weeks(weeks, stalled):
 def test_consider_adjunct_after_twelve_conservative_weeks(weeks_in_tier, adjunct):
     r = judge(opened_on=TODAY - timedelta(weeks=14), tier_since=TODAY - timedelta(weeks=weeks_in_tier))
     assert bool(r["consider_adjunct"]) is adjunct
-    assert not judge(opened_on=TODAY - timedelta(weeks=14), tier="adjunct",
-                     tier_since=TODAY - timedelta(weeks=weeks_in_tier))["consider_adjunct"]
+    assert not judge(
+        opened_on=TODAY - timedelta(weeks=14), tier="adjunct", tier_since=TODAY - timedelta(weeks=weeks_in_tier)
+    )["consider_adjunct"]
 
 
 @pytest.mark.parametrize("weeks,regenerative", [(17, False), (18, True), (19, True)])
@@ -122,7 +166,9 @@ def test_consider_surgical_opinion(weeks, surgical):
 @pytest.mark.parametrize("days,overdue", [(27, False), (28, False), (29, True)])
 def test_review_overdue_after_four_weeks(days, overdue):
     assert bool(judge(last_assessed_on=TODAY - timedelta(days=days))["review_overdue"]) is overdue
-    assert not judge(status="discharged", closed_on=TODAY, last_assessed_on=TODAY - timedelta(days=90))["review_overdue"]
+    assert not judge(status="discharged", closed_on=TODAY, last_assessed_on=TODAY - timedelta(days=90))[
+        "review_overdue"
+    ]
 
 
 @pytest.mark.parametrize("age,incidental", [(44, False), (45, False), (46, True)])
@@ -130,12 +176,19 @@ def test_possibly_incidental_mri_over_45(age, incidental):
     assert bool(judge(incidental_mri_age=age)["incidental_mri"]) is incidental
 
 
-@pytest.mark.parametrize("over,flag", [
-    ({"nirschl_latest": 5}, False), ({"nirschl_latest": 6}, True), ({"nirschl_latest": 7}, True),
-    ({"max_retraction_cm": 2.0}, False), ({"max_retraction_cm": 2.1}, True),
-    ({"max_tendons_avulsed": 1}, False), ({"max_tendons_avulsed": 2}, True),
-    ({"red_flag_latest": True}, True),
-])
+@pytest.mark.parametrize(
+    "over,flag",
+    [
+        ({"nirschl_latest": 5}, False),
+        ({"nirschl_latest": 6}, True),
+        ({"nirschl_latest": 7}, True),
+        ({"max_retraction_cm": 2.0}, False),
+        ({"max_retraction_cm": 2.1}, True),
+        ({"max_tendons_avulsed": 1}, False),
+        ({"max_tendons_avulsed": 2}, True),
+        ({"red_flag_latest": True}, True),
+    ],
+)
 def test_red_flags(over, flag):
     assert bool(judge(**over)["red_flag"]) is flag
 

@@ -1,4 +1,5 @@
 """The storage layer against real DuckDB files: migrations, transactions, the write lock, the file lock."""
+
 import subprocess
 import sys
 import threading
@@ -39,16 +40,17 @@ def test_old_database_is_upgraded_in_place(tmp_path, monkeypatch):
     monkeypatch.setattr(dbmod, "_migration_files", lambda: every)
     upgraded = Database(path)
     assert upgraded.schema_version() == latest_migration()
-    assert upgraded.scalar("SELECT setting_value FROM clinic_settings WHERE setting_key = 'clinic_name'") == "Old clinic"
+    assert (
+        upgraded.scalar("SELECT setting_value FROM clinic_settings WHERE setting_key = 'clinic_name'") == "Old clinic"
+    )
     upgraded.close()
 
 
 def test_failed_transaction_leaves_nothing(tmp_path):
     db = Database(tmp_path / "t.duckdb")
-    with pytest.raises(RuntimeError):
-        with db.transaction() as cur:
-            cur.execute("INSERT INTO clinic_settings VALUES ('a', 'b', now()::TIMESTAMP, 'x')")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.transaction() as cur:
+        cur.execute("INSERT INTO clinic_settings VALUES ('a', 'b', now()::TIMESTAMP, 'x')")
+        raise RuntimeError("boom")
     assert db.scalar("SELECT count(*) FROM clinic_settings") == 0
     db.close()
 
@@ -78,8 +80,10 @@ def test_concurrent_writers_in_one_process_all_land(tmp_path):
 def test_second_process_gets_a_clear_message(tmp_path):
     path = tmp_path / "busy.duckdb"
     holder = Database(path)
-    code = ("import sys; from dashboard.storage.db import Database, DatabaseInUse\n"
-            "try:\n    Database(sys.argv[1])\nexcept DatabaseInUse as e:\n    print('IN USE:', e); sys.exit(3)\n")
+    code = (
+        "import sys; from dashboard.storage.db import Database, DatabaseInUse\n"
+        "try:\n    Database(sys.argv[1])\nexcept DatabaseInUse as e:\n    print('IN USE:', e); sys.exit(3)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3, done.stderr
     assert "already open in another program" in done.stdout

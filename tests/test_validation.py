@@ -1,4 +1,5 @@
 """Every validated field refuses bad input with a message on that field, and the service then saves nothing."""
+
 import pytest
 
 from dashboard.domain import validation
@@ -6,8 +7,12 @@ from dashboard.domain.model import FieldProblems
 from dashboard.services import records
 from tests.conftest import PATIENT, TODAY, episode_values, full_assessment
 
-EPISODE = {"onset_date": validation.parse_date("2026-08-01"), "opened_on": validation.parse_date("2026-09-01"),
-           "side": "left", "post_operative": False}
+EPISODE = {
+    "onset_date": validation.parse_date("2026-08-01"),
+    "opened_on": validation.parse_date("2026-09-01"),
+    "side": "left",
+    "post_operative": False,
+}
 
 
 def test_a_full_assessment_is_valid():
@@ -56,7 +61,9 @@ ASSESSMENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", ASSESSMENT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(ASSESSMENT_CASES)])
+@pytest.mark.parametrize(
+    "field,change,message", ASSESSMENT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(ASSESSMENT_CASES)]
+)
 def test_assessment_field_is_refused_with_a_message(field, change, message):
     check = validation.check_assessment(full_assessment(**change), episode=EPISODE, today=TODAY)
     assert field in check.problems, check.problems
@@ -64,8 +71,9 @@ def test_assessment_field_is_refused_with_a_message(field, change, message):
 
 
 def test_phat_is_accepted_for_post_operative_cases():
-    check = validation.check_assessment(full_assessment(phat_total=60), episode={**EPISODE, "post_operative": True},
-                                        today=TODAY)
+    check = validation.check_assessment(
+        full_assessment(phat_total=60), episode={**EPISODE, "post_operative": True}, today=TODAY
+    )
     assert check.problems == {}
 
 
@@ -95,7 +103,9 @@ PATIENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", PATIENT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(PATIENT_CASES)])
+@pytest.mark.parametrize(
+    "field,change,message", PATIENT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(PATIENT_CASES)]
+)
 def test_patient_field_is_refused_and_nothing_saved(clinic, field, change, message):
     clin = clinic.actors["clinician"]
     with pytest.raises(FieldProblems) as refused:
@@ -116,7 +126,9 @@ EPISODE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", EPISODE_CASES, ids=[c[0] + str(i) for i, c in enumerate(EPISODE_CASES)])
+@pytest.mark.parametrize(
+    "field,change,message", EPISODE_CASES, ids=[c[0] + str(i) for i, c in enumerate(EPISODE_CASES)]
+)
 def test_episode_field_is_refused_and_nothing_saved(clinic, field, change, message):
     clin = clinic.actors["clinician"]
     patient_id = records.create_patient(clinic, clin, PATIENT, today=TODAY)
@@ -146,11 +158,19 @@ IMAGING_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", IMAGING_CASES, ids=[c[0] + str(i) for i, c in enumerate(IMAGING_CASES)])
+@pytest.mark.parametrize(
+    "field,change,message", IMAGING_CASES, ids=[c[0] + str(i) for i, c in enumerate(IMAGING_CASES)]
+)
 def test_imaging_field_is_refused_and_nothing_saved(open_case, field, change, message):
     db, clin, _, episode_id = open_case
-    good = {"modality": "mri", "imaged_on": "2026-09-10", "mri_type": 1, "thickening": True, "thickness_mm": 8.5,
-            "report_text": "Thickened origin."}
+    good = {
+        "modality": "mri",
+        "imaged_on": "2026-09-10",
+        "mri_type": 1,
+        "thickening": True,
+        "thickness_mm": 8.5,
+        "report_text": "Thickened origin.",
+    }
     with pytest.raises(FieldProblems) as refused:
         records.record_imaging(db, clin, episode_id, {**good, **change}, today=TODAY)
     assert message.lower() in refused.value.problems[field].lower()
@@ -168,7 +188,9 @@ CLOSING_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", CLOSING_CASES, ids=[c[0] + str(i) for i, c in enumerate(CLOSING_CASES)])
+@pytest.mark.parametrize(
+    "field,change,message", CLOSING_CASES, ids=[c[0] + str(i) for i, c in enumerate(CLOSING_CASES)]
+)
 def test_closing_field_is_refused(open_case, field, change, message):
     db, clin, _, episode_id = open_case
     records.record_assessment(db, clin, episode_id, full_assessment(assessed_on="2026-09-10"), today=TODAY)

@@ -3,6 +3,7 @@
 Progress on symptoms, not time. These are starting points the clinician edits; the handout prints
 whatever the case's prescription says.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -34,8 +35,12 @@ STAGE_NAMES = {
 
 STAGE_DEFAULTS: dict[int, tuple[Exercise, ...]] = {
     1: (
-        Exercise("Double-leg bridge hold", 4, None, 45, "Push through heels; about 70% effort; pain no more than 3/10", 7),
-        Exercise("Prone hamstring isometric (knee bent, heel into band)", 5, None, 30, "Moderate effort, hip straight", 7),
+        Exercise(
+            "Double-leg bridge hold", 4, None, 45, "Push through heels; about 70% effort; pain no more than 3/10", 7
+        ),
+        Exercise(
+            "Prone hamstring isometric (knee bent, heel into band)", 5, None, 30, "Moderate effort, hip straight", 7
+        ),
         Exercise("Clamshell", 3, 15, None, "Light band", 4),
     ),
     2: (

@@ -4,6 +4,7 @@ Everything here is plain data (no Streamlit, no SQL). Sections refer to ../share
 Questionnaire items are named by paraphrased topic only; the questionnaire wording is never stored
 or printed (CLINICAL.md, preamble).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ def expected_recovery_summary() -> str:
 class ShockwaveProtocol:  # §3 adjunct: Cacchio et al., AJSM 2011 (dose primary, weekly interval secondary)
     shockwave_type: str = "radial"
     impulses: int = 2500
-    energy_flux: float = 0.18   # mJ/mm2
+    energy_flux: float = 0.18  # mJ/mm2
     sessions: int = 4
     source: str = "Cacchio et al., AJSM 2011"
 
@@ -222,15 +223,30 @@ class RedFlag:  # §2 red flags: any one prompts referral
 
 
 RED_FLAGS = (
-    RedFlag("rf_avulsion_signs", "Suspected avulsion: sudden pop with forced hip flexion and straight knee, "
-            "large bruise or palpable gap", "a sudden pop at the back of the thigh with heavy bruising or a dip you can feel"),
-    RedFlag("rf_neurological", "Neurological signs: pins and needles, weakness, foot drop",
-            "pins and needles, numbness or weakness in the leg or foot"),
+    RedFlag(
+        "rf_avulsion_signs",
+        "Suspected avulsion: sudden pop with forced hip flexion and straight knee, large bruise or palpable gap",
+        "a sudden pop at the back of the thigh with heavy bruising or a dip you can feel",
+    ),
+    RedFlag(
+        "rf_neurological",
+        "Neurological signs: pins and needles, weakness, foot drop",
+        "pins and needles, numbness or weakness in the leg or foot",
+    ),
     RedFlag("rf_rest_night_pain", "Rest or night pain (Nirschl 6-7)", "pain at rest or pain that wakes you at night"),
-    RedFlag("rf_systemic", "Systemic symptoms (fever, weight loss, unwell)", "fever, feeling unwell or losing weight without trying"),
-    RedFlag("rf_fracture", "Suspected stress or avulsion fracture", "sudden sharp bone pain after a fall or heavy effort"),
-    RedFlag("rf_ischiofemoral", "Ischiofemoral impingement pattern (pain with hip extension, adduction and "
-            "external rotation; long strides)", "deep buttock pain with long strides that keeps getting worse"),
+    RedFlag(
+        "rf_systemic",
+        "Systemic symptoms (fever, weight loss, unwell)",
+        "fever, feeling unwell or losing weight without trying",
+    ),
+    RedFlag(
+        "rf_fracture", "Suspected stress or avulsion fracture", "sudden sharp bone pain after a fall or heavy effort"
+    ),
+    RedFlag(
+        "rf_ischiofemoral",
+        "Ischiofemoral impingement pattern (pain with hip extension, adduction and external rotation; long strides)",
+        "deep buttock pain with long strides that keeps getting worse",
+    ),
 )
 RED_FLAG_CODES = tuple(flag.code for flag in RED_FLAGS)
 

@@ -3,16 +3,36 @@
 Each problem is keyed by the field it belongs to and worded for a clinician. Callers save nothing
 while any problem remains (``FieldProblems`` is raised by ``require_valid``).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from .model import (
-    AGGRAVATING_ACTIVITIES, MRI_MODALITIES, MRI_TYPES, PROVOCATION_TESTS, RED_FLAG_CODES, VISA_H_ITEMS,
-    DischargeOutcome, EpisodeStatus, FieldProblems, JointRange, Modality, NextMorning, Onset, Palpation,
-    Region, Severity, Sex, Side, StrengthMethod, TendonsInvolved, TestResult,
+    AGGRAVATING_ACTIVITIES,
+    MRI_MODALITIES,
+    MRI_TYPES,
+    PROVOCATION_TESTS,
+    RED_FLAG_CODES,
+    VISA_H_ITEMS,
+    DischargeOutcome,
+    EpisodeStatus,
+    FieldProblems,
+    JointRange,
+    Modality,
+    NextMorning,
+    Onset,
+    Palpation,
+    Region,
+    Severity,
+    Sex,
+    Side,
+    StrengthMethod,
+    TendonsInvolved,
+    TestResult,
 )
 
 MAX_AGE_YEARS = 120
@@ -23,8 +43,9 @@ _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,24}$")
 
 
 def _blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and raw.strip() == "") or (
-        isinstance(raw, float) and raw != raw)  # NaN from pandas
+    return (
+        raw is None or (isinstance(raw, str) and raw.strip() == "") or (isinstance(raw, float) and raw != raw)
+    )  # NaN from pandas
 
 
 class Checker:
@@ -56,13 +77,24 @@ class Checker:
             self.problem(name, f"{label} is too long ({len(value)} characters; at most {max_len}).")
         check = value.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else value
         if _CONTROL.search(check) or (not multiline and ("\n" in value or "\r" in value)):
-            self.problem(name, f"{label} contains characters that cannot be stored (control characters or line breaks).")
+            self.problem(
+                name, f"{label} contains characters that cannot be stored (control characters or line breaks)."
+            )
         self.clean[name] = value
         return value
 
-    def integer(self, name: str, label: str, lo: int, hi: int, *, required=False,
-                allowed: Iterable[int] | None = None, unit: str = "") -> int | None:
-        raw = self.raw.get(name)
+    def integer(
+        self,
+        name: str,
+        label: str,
+        lo: int,
+        hi: int,
+        *,
+        required=False,
+        allowed: Iterable[int] | None = None,
+        unit: str = "",
+    ) -> int | None:
+        raw: Any = self.raw.get(name)
         if self._absent(name, label, raw, required):
             return None
         try:
@@ -85,7 +117,7 @@ class Checker:
         return value
 
     def decimal(self, name: str, label: str, lo: float, hi: float, *, required=False, unit="") -> float | None:
-        raw = self.raw.get(name)
+        raw: Any = self.raw.get(name)
         if self._absent(name, label, raw, required):
             return None
         try:
@@ -131,8 +163,16 @@ class Checker:
         self.clean[name] = value
         return value
 
-    def day(self, name: str, label: str, *, required=False, today: date, not_future=True,
-            not_before: tuple[date, str] | None = None) -> date | None:
+    def day(
+        self,
+        name: str,
+        label: str,
+        *,
+        required=False,
+        today: date,
+        not_future=True,
+        not_before: tuple[date | None, str] | None = None,
+    ) -> date | None:
         raw = self.raw.get(name)
         if self._absent(name, label, raw, required):
             return None
@@ -168,6 +208,7 @@ def require_valid(check: Checker) -> dict[str, Any]:
 
 # -- patients --------------------------------------------------------------------------------------
 
+
 def check_patient(raw: dict[str, Any], today: date) -> Checker:
     c = Checker(raw)
     clinic_id = c.text("clinic_id", "Clinic ID", required=True, max_len=32)
@@ -191,13 +232,15 @@ def check_patient(raw: dict[str, Any], today: date) -> Checker:
 
 # -- episodes --------------------------------------------------------------------------------------
 
+
 def check_episode(raw: dict[str, Any], *, date_of_birth: date | None, today: date) -> Checker:
     c = Checker(raw)
     c.choice("side", "Side", [s.value for s in Side], required=True)
     c.choice("region", "Region", [r.value for r in Region], required=True)
     c.choice("onset_type", "Onset", [o.value for o in Onset], required=True)
-    onset = c.day("onset_date", "Onset date", required=True, today=today,
-                  not_before=(date_of_birth, "the date of birth"))
+    onset = c.day(
+        "onset_date", "Onset date", required=True, today=today, not_before=(date_of_birth, "the date of birth")
+    )
     c.flag("load_change", "Training-load change before onset")
     c.text("sport", "Sport or activity", max_len=100)
     c.choice("severity", "Severity", [s.value for s in Severity], required=True)
@@ -218,10 +261,16 @@ def check_episode(raw: dict[str, Any], *, date_of_birth: date | None, today: dat
 
 def check_closing(raw: dict[str, Any], *, opened_on: date, last_assessed: date | None, today: date) -> Checker:
     c = Checker(raw)
-    status = c.choice("status", "Closing as", [EpisodeStatus.DISCHARGED.value, EpisodeStatus.REFERRED_ON.value],
-                      required=True)
-    closed = c.day("closed_on", "Closing date", required=True, today=today,
-                   not_before=(opened_on, "the date the episode was opened"))
+    status = c.choice(
+        "status", "Closing as", [EpisodeStatus.DISCHARGED.value, EpisodeStatus.REFERRED_ON.value], required=True
+    )
+    closed = c.day(
+        "closed_on",
+        "Closing date",
+        required=True,
+        today=today,
+        not_before=(opened_on, "the date the episode was opened"),
+    )
     if closed and last_assessed and closed < last_assessed:
         c.problem("closed_on", f"Closing date cannot be before the last assessment ({last_assessed.isoformat()}).")
     c.choice("discharge_outcome", "Outcome", [o.value for o in DischargeOutcome], required=True)
@@ -234,11 +283,17 @@ def check_closing(raw: dict[str, Any], *, opened_on: date, last_assessed: date |
 
 # -- assessments -----------------------------------------------------------------------------------
 
+
 def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: date) -> Checker:
     """An assessment (CLINICAL.md §2) for ``episode`` (needs onset_date, opened_on, side, post_operative)."""
     c = Checker(raw)
-    c.day("assessed_on", "Assessment date", required=True, today=today,
-          not_before=(episode.get("onset_date"), "the episode's onset date"))
+    c.day(
+        "assessed_on",
+        "Assessment date",
+        required=True,
+        today=today,
+        not_before=(episode.get("onset_date"), "the episode's onset date"),
+    )
     avg = c.integer("pain_avg", "Average pain (last week)", 0, 10, required=True)
     worst = c.integer("pain_worst", "Worst pain (last week)", 0, 10, required=True)
     both_valid = not ({"pain_avg", "pain_worst"} & set(c.problems))
@@ -266,14 +321,19 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
     items = {}
     for item in VISA_H_ITEMS:
         name = f"visa_h_{item.number}"
-        items[item.number] = c.integer(name, f"VISA-H item {item.number} ({item.topic})", 0, item.maximum,
-                                       allowed=item.allowed if item.number == 7 else None)
+        items[item.number] = c.integer(
+            name,
+            f"VISA-H item {item.number} ({item.topic})",
+            0,
+            item.maximum,
+            allowed=item.allowed if item.number == 7 else None,
+        )
     given = [n for n, v in items.items() if v is not None]
     if given and len(given) < len(VISA_H_ITEMS):
         missing = [str(n) for n, v in items.items() if v is None]
         c.problem(f"visa_h_{missing[0]}", f"VISA-H needs all 8 items, or none; item(s) {', '.join(missing)} missing.")
     total = sum(v for v in items.values() if v is not None) if len(given) == len(VISA_H_ITEMS) else None
-    stated = raw.get("visa_h_total")
+    stated: Any = raw.get("visa_h_total")
     if not _blank(stated) and total is not None:
         try:
             stated_total = int(float(stated))
@@ -287,8 +347,10 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
 
     phat = c.integer("phat_total", "PHAT total", 0, 100)
     if phat is not None and not episode.get("post_operative"):
-        c.problem("phat_total", "PHAT is validated only after avulsion repair: record it for avulsion / "
-                                "post-operative cases only.")
+        c.problem(
+            "phat_total",
+            "PHAT is validated only after avulsion repair: record it for avulsion / post-operative cases only.",
+        )
     c.integer("groc", "Global rating of change", -3, 3)
 
     palp = [p.value for p in Palpation]
@@ -323,17 +385,25 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
         any_flag |= bool(c.flag(code, "Red flag", default=False))
     action = c.text("red_flag_action", "Action taken on the red flag", max_len=1000, multiline=True)
     if any_flag and not action:
-        c.problem("red_flag_action", "A red flag is ticked: record what you did about it (e.g. referral made, to whom).")
+        c.problem(
+            "red_flag_action", "A red flag is ticked: record what you did about it (e.g. referral made, to whom)."
+        )
 
     c.text("impression", "Clinical impression", max_len=4000, multiline=True)
     c.text("plan", "Plan", max_len=4000, multiline=True)
     assessed = c.clean.get("assessed_on")
-    c.day("next_review_on", "Next review", today=today, not_future=False,
-          not_before=(assessed, "the assessment date") if assessed else None)
+    c.day(
+        "next_review_on",
+        "Next review",
+        today=today,
+        not_future=False,
+        not_before=(assessed, "the assessment date") if assessed else None,
+    )
     return c
 
 
 # -- imaging ---------------------------------------------------------------------------------------
+
 
 def check_imaging(raw: dict[str, Any], *, episode: dict[str, Any], date_of_birth: date | None, today: date) -> Checker:
     c = Checker(raw)
@@ -342,8 +412,15 @@ def check_imaging(raw: dict[str, Any], *, episode: dict[str, Any], date_of_birth
     mri_type = c.integer("mri_type", "MRI type", 0, 4, allowed=list(MRI_TYPES))
     if mri_type is not None and modality and modality not in {m.value for m in MRI_MODALITIES}:
         c.problem("mri_type", "An MRI type is graded on MRI only.")
-    for name in ("thickening", "hypoechogenicity", "neovascularity", "partial_tear", "peritendinous_oedema",
-                 "bone_marrow_oedema", "avulsion"):
+    for name in (
+        "thickening",
+        "hypoechogenicity",
+        "neovascularity",
+        "partial_tear",
+        "peritendinous_oedema",
+        "bone_marrow_oedema",
+        "avulsion",
+    ):
         c.flag(name, name.replace("_", " "), default=False)
     tendons = c.integer("tendons_avulsed", "Tendons avulsed", 0, 3)
     if tendons and not c.clean.get("avulsion"):
@@ -357,22 +434,32 @@ def check_imaging(raw: dict[str, Any], *, episode: dict[str, Any], date_of_birth
 
 # -- tiers, stages, treatments, prescriptions (CLINICAL.md §3) --------------------------------------
 
-TREATMENT_TIER = {"shockwave": "adjunct", "dry_needling": "adjunct", "soft_tissue": "adjunct",
-                  "injection": "regenerative"}
+TREATMENT_TIER = {
+    "shockwave": "adjunct",
+    "dry_needling": "adjunct",
+    "soft_tissue": "adjunct",
+    "injection": "regenerative",
+}
 TIER_ORDER = {"conservative": 0, "adjunct": 1, "regenerative": 2}
 
 
 def check_change(raw: dict[str, Any], *, kind: str, current: Any, since: date, opened_on: date, today: date) -> Checker:
     """A tier or stage change: a new value, dated on or after the current period's start, with a reason."""
     c = Checker(raw)
+    value: str | int | None
     if kind == "tier":
         value = c.choice("tier", "Tier", list(TIER_ORDER), required=True)
     else:
         value = c.integer("stage", "Loading stage", 1, 4, required=True)
     if value is not None and value == current:
         c.problem(kind, f"The episode is already in {kind} {current}.")
-    c.day("effective_on", "Effective date", required=True, today=today,
-          not_before=(max(since, opened_on), "the start of the current period (history is never rewritten)"))
+    c.day(
+        "effective_on",
+        "Effective date",
+        required=True,
+        today=today,
+        not_before=(max(since, opened_on), "the start of the current period (history is never rewritten)"),
+    )
     c.text("reason", "Reason", required=True, max_len=1000, multiline=True)
     return c
 
@@ -382,8 +469,11 @@ def check_treatment(raw: dict[str, Any], *, tier: str, opened_on: date, today: d
     kind = c.choice("kind", "Treatment", list(TREATMENT_TIER), required=True)
     c.day("given_on", "Date given", required=True, today=today, not_before=(opened_on, "the episode's start"))
     if kind and TIER_ORDER.get(tier, 0) < TIER_ORDER[TREATMENT_TIER[kind]]:
-        c.problem("kind", f"{kind.replace('_', ' ').capitalize()} belongs to the {TREATMENT_TIER[kind]} tier; the case is "
-                          f"in the {tier} tier. Change the tier first, with its reason.")
+        c.problem(
+            "kind",
+            f"{kind.replace('_', ' ').capitalize()} belongs to the {TREATMENT_TIER[kind]} tier; the case is "
+            f"in the {tier} tier. Change the tier first, with its reason.",
+        )
     if kind == "shockwave":
         c.choice("shockwave_type", "Shockwave type", ["radial", "focused"], required=True)
         c.integer("impulses", "Impulses", 100, 10000, required=True)

@@ -1,12 +1,23 @@
 """Record an assessment for the open episode (CLINICAL.md §2). Starts from the previous visit's values."""
+
 from datetime import date, timedelta
+from typing import Any
 
 import streamlit as st
 
 from dashboard.domain import rules
 from dashboard.domain.model import (
-    AGGRAVATING_ACTIVITIES, NIRSCHL_PHASES, PROVOCATION_TESTS, RED_FLAGS, VISA_H_ITEMS, JointRange, NextMorning,
-    Palpation, StrengthMethod, TestResult, label_of,
+    AGGRAVATING_ACTIVITIES,
+    NIRSCHL_PHASES,
+    PROVOCATION_TESTS,
+    RED_FLAGS,
+    VISA_H_ITEMS,
+    JointRange,
+    NextMorning,
+    Palpation,
+    StrengthMethod,
+    TestResult,
+    label_of,
 )
 from dashboard.services import auth, care, records
 from dashboard.ui import forms, labels, session
@@ -76,26 +87,43 @@ st.title("Edit draft assessment" if draft else "Assessment")
 st.markdown(f"**{ep['given_name']} {ep['family_name']}** ({ep['clinic_id']}) · {labels.episode_title(ep)}")
 carried = st.session_state.get(P + "carried_from")
 if carried:
-    st.info(f"Values start from the assessment of {carried:%d %b %Y}: change what differs today. "
-            "Date, red flags, global rating and notes start blank.", icon=":material/history:")
+    st.info(
+        f"Values start from the assessment of {carried:%d %b %Y}: change what differs today. "
+        "Date, red flags, global rating and notes start blank.",
+        icon=":material/history:",
+    )
 session.show_summary(SCOPE)
-values = {}
+values: dict[str, Any] = {}
 
 with st.container(border=True):
     st.subheader("Visit")
     c1, c2, c3 = st.columns(3)
     with c1:
-        values["assessed_on"] = st.date_input("Assessment date", key=P + "assessed_on", format="YYYY-MM-DD",
-                                              min_value=date(1900, 1, 1), max_value=date(2100, 1, 1))
+        values["assessed_on"] = st.date_input(
+            "Assessment date",
+            key=P + "assessed_on",
+            format="YYYY-MM-DD",
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 1, 1),
+        )
         session.show_problem(SCOPE, "assessed_on")
     with c2:
         clin = records.clinicians(db, me)
         ids = [c["user_id"] for c in clin]
-        values["clinician_id"] = st.selectbox("Clinician", ids, key=P + "clinician_id",
-                                              format_func={c["user_id"]: c["display_name"] for c in clin}.get)
+        values["clinician_id"] = st.selectbox(
+            "Clinician",
+            ids,
+            key=P + "clinician_id",
+            format_func={c["user_id"]: c["display_name"] for c in clin}.__getitem__,
+        )
     with c3:
-        values["next_review_on"] = st.date_input("Next review", key=P + "next_review_on", format="YYYY-MM-DD",
-                                                 min_value=date(1900, 1, 1), max_value=date(2100, 1, 1))
+        values["next_review_on"] = st.date_input(
+            "Next review",
+            key=P + "next_review_on",
+            format="YYYY-MM-DD",
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 1, 1),
+        )
         session.show_problem(SCOPE, "next_review_on")
 
 with st.container(border=True):
@@ -104,35 +132,48 @@ with st.container(border=True):
     with c1:
         values["pain_avg"] = number("Average pain, last week (0-10)", "pain_avg")
         values["pain_worst"] = number("Worst pain, last week (0-10)", "pain_worst")
-        values["sitting_minutes"] = number("Pain-free sitting (minutes)", "sitting_minutes",
-                                           help=f"Under {thresholds['sitting_tolerance_min']:g} minutes is typical of "
-                                                "proximal hamstring tendinopathy (Rich et al. 2023; CLINICAL.md §2).")
+        values["sitting_minutes"] = number(
+            "Pain-free sitting (minutes)",
+            "sitting_minutes",
+            help=f"Under {thresholds['sitting_tolerance_min']:g} minutes is typical of "
+            "proximal hamstring tendinopathy (Rich et al. 2023; CLINICAL.md §2).",
+        )
     with c2:
-        values["pain_task_name"] = st.text_input("Meaningful task", key=P + "pain_task_name",
-                                                 placeholder="e.g. running 5 km")
+        values["pain_task_name"] = st.text_input(
+            "Meaningful task", key=P + "pain_task_name", placeholder="e.g. running 5 km"
+        )
         session.show_problem(SCOPE, "pain_task_name")
         values["pain_task"] = number("Pain during that task (0-10)", "pain_task")
-        values["nirschl_phase"] = pick("Nirschl pain phase", list(NIRSCHL_PHASES), "nirschl_phase",
-                                       horizontal=False, fmt=NIRSCHL_PHASES.get)
+        values["nirschl_phase"] = pick(
+            "Nirschl pain phase", list(NIRSCHL_PHASES), "nirschl_phase", horizontal=False, fmt=NIRSCHL_PHASES.get
+        )
     with c3:
         values["next_morning"] = pick("Next morning after loading", [n.value for n in NextMorning], "next_morning")
         values["morning_stiffness"] = pick("Morning stiffness", ["no", "yes"], "morning_stiffness")
-        values["aggravating"] = st.multiselect("Aggravating activities", list(AGGRAVATING_ACTIVITIES),
-                                               format_func=AGGRAVATING_ACTIVITIES.get, key=P + "aggravating")
+        values["aggravating"] = st.multiselect(
+            "Aggravating activities",
+            list(AGGRAVATING_ACTIVITIES),
+            format_func=AGGRAVATING_ACTIVITIES.__getitem__,
+            key=P + "aggravating",
+        )
         session.show_problem(SCOPE, "aggravating")
         values["previous_injury"] = st.checkbox("Previous hamstring injury", key=P + "previous_injury")
         values["low_back_pain"] = st.checkbox("Low back pain history", key=P + "low_back_pain")
 
 with st.container(border=True):
     st.subheader("Patient-reported outcomes")
-    st.caption("VISA-H (Cacchio et al. 2014): enter the patient's item scores; the questionnaire itself is on "
-               "the clinic's licensed form. Higher is better. All eight items, or none.")
+    st.caption(
+        "VISA-H (Cacchio et al. 2014): enter the patient's item scores; the questionnaire itself is on "
+        "the clinic's licensed form. Higher is better. All eight items, or none."
+    )
     for i, item in enumerate(VISA_H_ITEMS):
         if i % 4 == 0:  # rows of four, so the Tab key goes 1, 2, 3 ... 8
             cols = st.columns(4)
         with cols[i % 4]:
             allowed = "0, 4, 7 or 10" if item.number == 7 else f"0-{item.maximum}"
-            values[f"visa_h_{item.number}"] = number(f"{item.number}. {item.topic} ({allowed})", f"visa_h_{item.number}")
+            values[f"visa_h_{item.number}"] = number(
+                f"{item.number}. {item.topic} ({allowed})", f"visa_h_{item.number}"
+            )
     items = [values[f"visa_h_{n}"] for n in range(1, 9)]
     if all(v is not None for v in items):
         st.metric("VISA-H total", f"{sum(items)} / 100")
@@ -141,14 +182,29 @@ with st.container(border=True):
     session.show_problem(SCOPE, "visa_h_total")
     c1, c2 = st.columns(2)
     with c1:
-        groc_words = {-3: "-3 very much worse", -2: "-2 much worse", -1: "-1 a little worse", 0: "0 no change",
-                      1: "+1 a little better", 2: "+2 much better", 3: "+3 very much better"}
-        values["groc"] = pick("Global rating of change since starting care", list(groc_words), "groc",
-                              horizontal=False, fmt=groc_words.get)
+        groc_words = {
+            -3: "-3 very much worse",
+            -2: "-2 much worse",
+            -1: "-1 a little worse",
+            0: "0 no change",
+            1: "+1 a little better",
+            2: "+2 much better",
+            3: "+3 very much better",
+        }
+        values["groc"] = pick(
+            "Global rating of change since starting care",
+            list(groc_words),
+            "groc",
+            horizontal=False,
+            fmt=groc_words.get,
+        )
     with c2:
         if ep["post_operative"]:
-            values["phat_total"] = number("PHAT total (0-100)", "phat_total",
-                                          help="Perth Hamstring Assessment Tool, validated after avulsion repair.")
+            values["phat_total"] = number(
+                "PHAT total (0-100)",
+                "phat_total",
+                help="Perth Hamstring Assessment Tool, validated after avulsion repair.",
+            )
         else:
             st.caption("PHAT is offered for avulsion / post-operative cases only.")
 
@@ -156,18 +212,22 @@ with st.container(border=True):
     st.subheader("Objective")
     c1, c2 = st.columns(2)
     with c1:
-        values["palpation_left"] = pick("Tenderness at the left sit bone", [p.value for p in Palpation], "palpation_left")
+        values["palpation_left"] = pick(
+            "Tenderness at the left sit bone", [p.value for p in Palpation], "palpation_left"
+        )
     with c2:
-        values["palpation_right"] = pick("Tenderness at the right sit bone", [p.value for p in Palpation],
-                                         "palpation_right")
+        values["palpation_right"] = pick(
+            "Tenderness at the right sit bone", [p.value for p in Palpation], "palpation_right"
+        )
     st.caption("Palpation is insensitive (tender in only 41% of surgical cases): never a rule-out.")
     st.markdown("**Provocation tests** (positive = reproduces the familiar pain)")
     for test in PROVOCATION_TESTS:
         c1, c2 = st.columns([3, 1])
         accuracy = f" · sens {test.sensitivity}% / spec {test.specificity}%" if test.sensitivity else ""
         with c1:
-            values[f"test_{test.code}"] = pick(f"{test.label}{accuracy}", [r.value for r in TestResult],
-                                               f"test_{test.code}")
+            values[f"test_{test.code}"] = pick(
+                f"{test.label}{accuracy}", [r.value for r in TestResult], f"test_{test.code}"
+            )
         with c2:
             values[f"test_{test.code}_pain"] = number("Pain if positive (0-10)", f"test_{test.code}_pain")
     st.markdown("**Single-leg hamstring bridge** (Freckleton et al. 2014): reps to failure per side")
@@ -185,8 +245,10 @@ with st.container(border=True):
         st.metric("Bridge LSI", "-" if lsi is None else f"{lsi:g}%")
     deficit = rules.bridge_deficit(ep["side"], values["bridge_reps_left"], values["bridge_reps_right"], thresholds)
     if deficit:
-        st.warning("Bridge deficit: " + "; ".join(deficit) + " (Freckleton 2014, Pori 2021; LSI 90% is a "
-                   "project default).", icon=":material/warning:")
+        st.warning(
+            "Bridge deficit: " + "; ".join(deficit) + " (Freckleton 2014, Pori 2021; LSI 90% is a project default).",
+            icon=":material/warning:",
+        )
     with st.expander("Strength (optional)"):
         c1, c2, c3 = st.columns(3)
         with c1:
@@ -223,12 +285,15 @@ if values.get("morning_stiffness") is not None:
     values["morning_stiffness"] = values["morning_stiffness"] == "yes"
 pending = session.problems(SCOPE)
 if pending:  # said again beside the button, where the clinician is looking
-    st.error(f"Nothing was saved: {len(pending)} field(s) to fix, marked in red above: "
-             + "; ".join(pending.values()), icon=":material/block:")
+    st.error(
+        f"Nothing was saved: {len(pending)} field(s) to fix, marked in red above: " + "; ".join(pending.values()),
+        icon=":material/block:",
+    )
 if st.button("Save draft changes" if draft else "Save assessment", type="primary", icon=":material/save:"):
     if draft:
-        ok, _ = session.attempt(SCOPE, records.update_draft, db, me, draft["assessment_id"], values,
-                                st.session_state[P + "version"])
+        ok, _ = session.attempt(
+            SCOPE, records.update_draft, db, me, draft["assessment_id"], values, st.session_state[P + "version"]
+        )
         if not ok:  # after reading who changed it, saving again is a deliberate overwrite
             st.session_state[P + "version"] = records.assessment(db, me, draft["assessment_id"])["version"]
     else:

@@ -1,4 +1,5 @@
 """One episode of care: where it stands, what the rules flag, the charts, and its full record."""
+
 from datetime import date
 
 import pandas as pd
@@ -8,7 +9,7 @@ from dashboard import charts
 from dashboard.domain import rules
 from dashboard.domain.exercises import STAGE_NAMES
 from dashboard.domain.model import SHOCKWAVE_PROTOCOL, label_of
-from dashboard.services import auth, care, cases, caseload, records
+from dashboard.services import auth, care, caseload, cases, records
 from dashboard.ui import assessment_view, chart_cache, labels, session, tables
 
 db = session.database()
@@ -23,8 +24,12 @@ can_edit = auth.can(me, auth.Permission.EDIT) and ep["status"] == "open"
 # -- red flags: first thing on the page ---------------------------------------------------------------
 if result["red_flag"]:
     reasons = view.red_flags or ["A red flag is recorded on this case."]
-    st.error("### RED FLAG: refer on\n" + "\n".join(f"- {labels.md(text)}" for text in reasons)
-             + f"\n\n*{rules.RULES['red_flag'].source} ({rules.RULES['red_flag'].level})*", icon=":material/emergency:")
+    st.error(
+        "### RED FLAG: refer on\n"
+        + "\n".join(f"- {labels.md(text)}" for text in reasons)
+        + f"\n\n*{rules.RULES['red_flag'].source} ({rules.RULES['red_flag'].level})*",
+        icon=":material/emergency:",
+    )
 
 st.title(f"{ep['given_name']} {ep['family_name']}")
 session.show_flash()
@@ -36,22 +41,30 @@ c[2].metric("Weeks in episode", view.weeks_in_episode)
 c[3].metric("Weeks in tier", view.weeks_in_tier)
 c[4].metric("Severity", label_of(ep["severity"]))
 visa_change = result.get("visa_change")
-c[5].metric("VISA-H", "-" if pd.isna(result.get("visa_latest")) else int(result["visa_latest"]),
-            None if pd.isna(visa_change) else f"{visa_change:+.0f} from baseline")
-st.caption(f"Clinician {ep['clinician_name']} · onset {ep['onset_date']:%d %b %Y} ({label_of(ep['onset_type']).lower()})"
-           f" · sport {labels.md(ep['sport'])} · referred by {labels.md(ep['referral_source'])}"
-           + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}" if ep["closed_on"] else ""))
+c[5].metric(
+    "VISA-H",
+    "-" if pd.isna(result.get("visa_latest")) else int(result["visa_latest"]),
+    None if pd.isna(visa_change) else f"{visa_change:+.0f} from baseline",
+)
+st.caption(
+    f"Clinician {ep['clinician_name']} · onset {ep['onset_date']:%d %b %Y} ({label_of(ep['onset_type']).lower()})"
+    f" · sport {labels.md(ep['sport'])} · referred by {labels.md(ep['referral_source'])}"
+    + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}" if ep["closed_on"] else "")
+)
 
 # -- what the rules say -------------------------------------------------------------------------------------
 LIGHT = {"green": ":green-badge[green]", "amber": ":orange-badge[amber]", "red": ":red-badge[red]"}
 flags = []
 if result.get("pain_light"):
     flags.append(("pain_light", f"Latest session pain {LIGHT[result['pain_light']]}"))
-for rule_id, text in (("hold_stage", "Next morning not settled: hold the stage"),
-                      ("improved", "Meaningful improvement"), ("stalled", "Stalled"),
-                      ("bridge_deficit", "Bridge deficit"), ("review_overdue", "Review overdue"),
-                      ("incidental_mri", f"MRI type III may be incidental (over "
-                                         f"{verdict.thresholds['incidental_mri_age']:g})")):
+for rule_id, text in (
+    ("hold_stage", "Next morning not settled: hold the stage"),
+    ("improved", "Meaningful improvement"),
+    ("stalled", "Stalled"),
+    ("bridge_deficit", "Bridge deficit"),
+    ("review_overdue", "Review overdue"),
+    ("incidental_mri", f"MRI type III may be incidental (over {verdict.thresholds['incidental_mri_age']:g})"),
+):
     if result.get(rule_id):
         flags.append((rule_id, text))
 with st.container(border=True):
@@ -60,10 +73,13 @@ with st.container(border=True):
         for rule_id, _ in flags:
             rule = rules.RULES[rule_id]
             st.markdown(f"- **{label_of(rule_id)}**: {rule.statement} *Source: {rule.source} ({rule.level}).*")
-        st.caption(f"Improvement: VISA-H change {labels.show(result.get('visa_change'))}, average pain change "
-                   f"{labels.show(result.get('pain_change_pct'))}%, latest global rating {labels.show(result.get('groc_latest'))}. "
-                   f"VISA-H has no published MCID: the VISA-P value of {verdict.thresholds['visa_h_mcid']:g} points "
-                   "is used (extrapolated).")
+        st.caption(
+            f"Improvement: VISA-H change {labels.show(result.get('visa_change'))}, average pain change "
+            f"{labels.show(result.get('pain_change_pct'))}%, "
+            f"latest global rating {labels.show(result.get('groc_latest'))}. "
+            f"VISA-H has no published MCID: the VISA-P value of {verdict.thresholds['visa_h_mcid']:g} points "
+            "is used (extrapolated)."
+        )
 
 for rule in verdict.suggestions:
     with st.container(border=True):
@@ -75,9 +91,13 @@ for rule in verdict.suggestions:
             with st.form(f"{scope}_form"):
                 reason = st.text_input("Your reason", key=f"{scope}_reason")
                 session.show_problem(scope, "reason")
-                action = {"adjunct": "Accept: move to adjunct tier", "regenerative": "Accept: move to regenerative tier"}
+                action: dict[str | None, str] = {
+                    "adjunct": "Accept: move to adjunct tier",
+                    "regenerative": "Accept: move to regenerative tier",
+                }
                 accept_label = action.get(rule.suggests_tier) or (
-                    "Accept: progress the stage" if rule.rule_id == "ready_to_progress" else "Accept")
+                    "Accept: progress the stage" if rule.rule_id == "ready_to_progress" else "Accept"
+                )
                 a1, a2 = st.columns(2)
                 accept = a1.form_submit_button(accept_label, type="primary")
                 dismiss = a2.form_submit_button("Dismiss")
@@ -88,7 +108,7 @@ for rule in verdict.suggestions:
                 st.rerun()
 
 if can_edit:
-    b1, b2, b3, _ = st.columns([1, 1, 1, 2])
+    b1, b2, b3 = st.columns([1, 1, 1, 2])[:3]  # the fourth column is only spacing
     if b1.button("Record assessment", type="primary", icon=":material/edit_note:"):
         st.session_state.pop("edit_assessment", None)
         st.switch_page("pages/assessment.py")
@@ -99,17 +119,31 @@ if can_edit:
 
 # -- charts ----------------------------------------------------------------------------------------------------
 if not view.assessments.empty:
-    panels = chart_cache.specs(db, "episode", (episode_id, date.today(), tuple(sorted(verdict.thresholds.items()))),
-                               lambda: charts.episode_charts(
-                                   view.assessments, view.tiers, view.stages, list(view.imaging["imaged_on"]),
-                                   side=ep["side"], opened_on=ep["opened_on"], end=ep["closed_on"] or date.today(),
-                                   thresholds=verdict.thresholds))
+    panels = chart_cache.specs(
+        db,
+        "episode",
+        (episode_id, date.today(), tuple(sorted(verdict.thresholds.items()))),
+        lambda: list(  # copied into a list of the general chart type that chart_cache.specs takes
+            charts.episode_charts(
+                view.assessments,
+                view.tiers,
+                view.stages,
+                list(view.imaging["imaged_on"]),
+                side=ep["side"],
+                opened_on=ep["opened_on"],
+                end=ep["closed_on"] or date.today(),
+                thresholds=verdict.thresholds,
+            )
+        ),
+    )
     for row in (panels[:2], panels[2:]):
-        for column, panel in zip(st.columns(2), row):
+        for column, panel in zip(st.columns(2), row, strict=False):
             column.vega_lite_chart(panel, width="stretch", height=charts.PANEL_HEIGHT + 90)
-    st.caption("Shading: tier periods (green conservative, amber adjunct, red regenerative); grey band at the top: "
-               "loading stage periods (darker is later), dashed lines at each change. Purple lines: imaging. "
-               "Blue band: from the VISA-H baseline to a meaningful gain.")
+    st.caption(
+        "Shading: tier periods (green conservative, amber adjunct, red regenerative); grey band at the top: "
+        "loading stage periods (darker is later), dashed lines at each change. Purple lines: imaging. "
+        "Blue band: from the VISA-H baseline to a meaningful gain."
+    )
 
 tab_assess, tab_path, tab_rx, tab_img = st.tabs(["Assessments", "Treatment path", "Exercise prescription", "Imaging"])
 
@@ -119,29 +153,57 @@ with tab_assess:
         st.info("No assessments yet.")
     else:
         table = frame.assign(signed=frame["signed_at"].notna().map({True: "signed", False: "draft"}))[
-            ["assessed_on", "clinician_name", "pain_avg", "pain_worst", "visa_h_total", "bridge_reps_left",
-             "bridge_reps_right", "groc", "signed"]].rename(columns={
-            "assessed_on": "Date", "clinician_name": "Clinician", "pain_avg": "Pain avg", "pain_worst": "Pain worst",
-            "visa_h_total": "VISA-H", "bridge_reps_left": "Bridge L", "bridge_reps_right": "Bridge R", "groc": "GROC",
-            "signed": "Status"})
+            [
+                "assessed_on",
+                "clinician_name",
+                "pain_avg",
+                "pain_worst",
+                "visa_h_total",
+                "bridge_reps_left",
+                "bridge_reps_right",
+                "groc",
+                "signed",
+            ]
+        ].rename(
+            columns={
+                "assessed_on": "Date",
+                "clinician_name": "Clinician",
+                "pain_avg": "Pain avg",
+                "pain_worst": "Pain worst",
+                "visa_h_total": "VISA-H",
+                "bridge_reps_left": "Bridge L",
+                "bridge_reps_right": "Bridge R",
+                "groc": "GROC",
+                "signed": "Status",
+            }
+        )
         st.caption("Newest first. Choose a row to open it in full.")
         picked = tables.show(table, key=f"case_assessments_{episode_id}", selectable=True)
         rows = picked.selection.rows if picked else []
         chosen = frame.iloc[rows[0]] if rows else frame.iloc[0]
         assessment = records.assessment(db, me, int(chosen["assessment_id"]))
         with st.container(border=True):
-            status = (f"signed by {assessment['signed_by']} {assessment['signed_at']:%d %b %Y %H:%M} UTC"
-                      if assessment["signed_at"] else "draft (unsigned)")
-            st.markdown(f"**Assessment of {assessment['assessed_on']:%d %b %Y}** by {assessment['clinician_name']} · {status}")
+            status = (
+                f"signed by {assessment['signed_by']} {assessment['signed_at']:%d %b %Y %H:%M} UTC"
+                if assessment["signed_at"]
+                else "draft (unsigned)"
+            )
+            st.markdown(
+                f"**Assessment of {assessment['assessed_on']:%d %b %Y}** by {assessment['clinician_name']} · {status}"
+            )
             assessment_view.render(assessment, ep["side"])
             notes = view.addenda[view.addenda["assessment_id"] == assessment["assessment_id"]]
             for note in notes.to_dict("records"):
-                st.info(f"**Addendum** {note['created_at']:%d %b %Y %H:%M} by {note['created_by']}: "
-                        f"reason: {labels.md(note['reason'])}  \n{labels.md(note['body'])}", icon=":material/note_add:")
+                st.info(
+                    f"**Addendum** {note['created_at']:%d %b %Y %H:%M} by {note['created_by']}: "
+                    f"reason: {labels.md(note['reason'])}  \n{labels.md(note['body'])}",
+                    icon=":material/note_add:",
+                )
             scope = f"addendum_{assessment['assessment_id']}"
             if auth.can(me, auth.Permission.EDIT) and assessment["signed_at"] is None:
-                if ep["status"] == "open" and st.button("Edit draft", icon=":material/edit:",
-                                                        key=f"edit_{assessment['assessment_id']}"):
+                if ep["status"] == "open" and st.button(
+                    "Edit draft", icon=":material/edit:", key=f"edit_{assessment['assessment_id']}"
+                ):
                     st.session_state["edit_assessment"] = int(assessment["assessment_id"])
                     st.switch_page("pages/assessment.py")
                 if st.button("Sign assessment", icon=":material/verified:", key=f"sign_{assessment['assessment_id']}"):
@@ -150,18 +212,18 @@ with tab_assess:
                         session.flash("Assessment signed; it can no longer be changed, only amended with an addendum.")
                     st.rerun()
             elif auth.can(me, auth.Permission.EDIT):
-                with st.expander("Add an addendum (signed records are never changed)"):
-                    with st.form(f"{scope}_form"):
-                        reason = st.text_input("Reason for the addendum", key=f"{scope}_reason")
-                        session.show_problem(scope, "reason")
-                        body = st.text_area("Correction or addition", key=f"{scope}_body")
-                        session.show_problem(scope, "body")
-                        if st.form_submit_button("Add addendum"):
-                            ok, _ = session.attempt(scope, records.add_addendum, db, me,
-                                                    int(assessment["assessment_id"]), reason, body)
-                            if ok:
-                                session.flash("Addendum added.")
-                            st.rerun()
+                with st.expander("Add an addendum (signed records are never changed)"), st.form(f"{scope}_form"):
+                    reason = st.text_input("Reason for the addendum", key=f"{scope}_reason")
+                    session.show_problem(scope, "reason")
+                    body = st.text_area("Correction or addition", key=f"{scope}_body")
+                    session.show_problem(scope, "body")
+                    if st.form_submit_button("Add addendum"):
+                        ok, _ = session.attempt(
+                            scope, records.add_addendum, db, me, int(assessment["assessment_id"]), reason, body
+                        )
+                        if ok:
+                            session.flash("Addendum added.")
+                        st.rerun()
             session.show_summary(scope)
 
 with tab_path:
@@ -174,6 +236,7 @@ with tab_path:
         tables.show(view.stages[["stage", "effective_on", "ended_on", "reason", "clinician_name"]])
     if can_edit:
         c1, c2 = st.columns(2)
+
         def change_form(column, kind, title, options, words, service):
             with column.form(f"change_{kind}_form"):
                 scope = f"change_{kind}"
@@ -186,58 +249,101 @@ with tab_path:
                 why = st.text_area("Reason", key=f"{scope}_reason", height=68)
                 session.show_problem(scope, "reason")
                 if st.form_submit_button(f"Change {kind}"):
-                    ok, _ = session.attempt(scope, service, db, me, episode_id,
-                                            {kind: value, "effective_on": when, "reason": why})
+                    ok, _ = session.attempt(
+                        scope, service, db, me, episode_id, {kind: value, "effective_on": when, "reason": why}
+                    )
                     if ok:
                         session.flash(f"{kind.capitalize()} changed to {value}.")
                     st.rerun()
 
-        change_form(c1, "tier", "Change tier (up, or back down)", ["conservative", "adjunct", "regenerative"],
-                    label_of, care.change_tier)
+        change_form(
+            c1,
+            "tier",
+            "Change tier (up, or back down)",
+            ["conservative", "adjunct", "regenerative"],
+            label_of,
+            care.change_tier,
+        )
         change_form(c2, "stage", "Change loading stage", [1, 2, 3, 4], STAGE_NAMES.get, care.change_stage)
     st.markdown("**Treatments**")
     given = care.treatments(db, me, episode_id)
     if given.empty:
         st.caption("No adjunct or regenerative treatments recorded.")
     else:
-        tables.show(given[["given_on", "kind", "shockwave_type", "impulses", "energy_flux", "session_number",
-                           "sessions_planned", "injection_type", "side", "image_guidance", "notes", "clinician_name"]])
+        tables.show(
+            given[
+                [
+                    "given_on",
+                    "kind",
+                    "shockwave_type",
+                    "impulses",
+                    "energy_flux",
+                    "session_number",
+                    "sessions_planned",
+                    "injection_type",
+                    "side",
+                    "image_guidance",
+                    "notes",
+                    "clinician_name",
+                ]
+            ]
+        )
     if can_edit:
-        with st.expander("Record a treatment session", icon=":material/healing:",
-                         expanded=bool(session.problems("treatment"))):
+        with st.expander(
+            "Record a treatment session", icon=":material/healing:", expanded=bool(session.problems("treatment"))
+        ):
             session.show_summary("treatment")
-            kind = st.selectbox("Treatment", ["shockwave", "dry_needling", "soft_tissue", "injection"],
-                                format_func=label_of, key="treatment_kind")
+            kind = st.selectbox(
+                "Treatment",
+                ["shockwave", "dry_needling", "soft_tissue", "injection"],
+                format_func=label_of,
+                key="treatment_kind",
+            )
             with st.form("treatment_form"):
-                values = {"kind": kind, "given_on": st.date_input("Date given", value=date.today(),
-                                                                  key="treatment_given_on", format="YYYY-MM-DD")}
+                values = {
+                    "kind": kind,
+                    "given_on": st.date_input(
+                        "Date given", value=date.today(), key="treatment_given_on", format="YYYY-MM-DD"
+                    ),
+                }
                 session.show_problem("treatment", "given_on")
                 session.show_problem("treatment", "kind")
                 if kind == "shockwave":
                     sw = SHOCKWAVE_PROTOCOL
-                    st.caption(f"Protocol in the trial: {sw.shockwave_type}, {sw.impulses:,} impulses at "
-                               f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({sw.source}).")
+                    st.caption(
+                        f"Protocol in the trial: {sw.shockwave_type}, {sw.impulses:,} impulses at "
+                        f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({sw.source})."
+                    )
                     planned_before = int(given[given["kind"] == "shockwave"].shape[0])
                     s1, s2, s3 = st.columns(3)
                     values["shockwave_type"] = s1.selectbox("Type", ["radial", "focused"], key="treatment_sw_type")
-                    values["impulses"] = s2.number_input("Impulses", value=sw.impulses, step=100, key="treatment_impulses")
+                    values["impulses"] = s2.number_input(
+                        "Impulses", value=sw.impulses, step=100, key="treatment_impulses"
+                    )
                     session.show_problem("treatment", "impulses")
-                    values["energy_flux"] = s3.number_input("Energy flux (mJ/mm²)", value=sw.energy_flux, step=0.01,
-                                                            format="%.2f", key="treatment_flux")
+                    values["energy_flux"] = s3.number_input(
+                        "Energy flux (mJ/mm²)", value=sw.energy_flux, step=0.01, format="%.2f", key="treatment_flux"
+                    )
                     session.show_problem("treatment", "energy_flux")
-                    values["session_number"] = s1.number_input("Session number", value=planned_before + 1, step=1,
-                                                               key="treatment_session")
+                    values["session_number"] = s1.number_input(
+                        "Session number", value=planned_before + 1, step=1, key="treatment_session"
+                    )
                     session.show_problem("treatment", "session_number")
-                    values["sessions_planned"] = s2.number_input("Sessions planned", value=sw.sessions, step=1,
-                                                                 key="treatment_planned")
+                    values["sessions_planned"] = s2.number_input(
+                        "Sessions planned", value=sw.sessions, step=1, key="treatment_planned"
+                    )
                 if kind == "injection":
                     s1, s2, s3 = st.columns(3)
-                    values["injection_type"] = s1.selectbox("Injection", ["prp", "prolotherapy", "corticosteroid"],
-                                                            format_func=lambda v: {"prp": "PRP"}.get(v, label_of(v)),
-                                                            key="treatment_injection")
+                    values["injection_type"] = s1.selectbox(
+                        "Injection",
+                        ["prp", "prolotherapy", "corticosteroid"],
+                        format_func=lambda v: {"prp": "PRP"}.get(v, label_of(v)),
+                        key="treatment_injection",
+                    )
                     values["side"] = s2.selectbox("Side", ["left", "right"], format_func=label_of, key="treatment_side")
-                    values["image_guidance"] = s3.selectbox("Image guidance", ["ultrasound", "none"],
-                                                            format_func=label_of, key="treatment_guidance")
+                    values["image_guidance"] = s3.selectbox(
+                        "Image guidance", ["ultrasound", "none"], format_func=label_of, key="treatment_guidance"
+                    )
                     st.caption("Corticosteroid goes around, not into, the tendon (Zissen 2010; Nicholson 2014).")
                 values["notes"] = st.text_area("Notes", key="treatment_notes", height=68)
                 if st.form_submit_button("Record treatment"):
@@ -248,16 +354,26 @@ with tab_path:
 
 with tab_rx:
     items, is_default = care.prescription(db, me, episode_id, int(ep["stage"]))
-    st.markdown(f"**{STAGE_NAMES[int(ep['stage'])]}**" + (" · stage defaults (edit and save to prescribe)" if is_default else ""))
+    st.markdown(
+        f"**{STAGE_NAMES[int(ep['stage'])]}**"
+        + (" · stage defaults (edit and save to prescribe)" if is_default else "")
+    )
     st.caption("Progress on symptoms, not time (Goom et al. 2016). Handouts print this prescription.")
     frame = pd.DataFrame(items, columns=["exercise", "sets", "reps", "hold_seconds", "load_cue", "days_per_week"])
     if can_edit:
         session.show_summary("prescription")
-        edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, width="stretch",
-                                key=f"rx_{episode_id}_{ep['stage']}",
-                                column_config={"exercise": st.column_config.TextColumn("Exercise", width="large"),
-                                               "hold_seconds": st.column_config.NumberColumn("Hold (s)"),
-                                               "days_per_week": st.column_config.NumberColumn("Days/week")})
+        edited = st.data_editor(
+            frame,
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            key=f"rx_{episode_id}_{ep['stage']}",
+            column_config={
+                "exercise": st.column_config.TextColumn("Exercise", width="large"),
+                "hold_seconds": st.column_config.NumberColumn("Hold (s)"),
+                "days_per_week": st.column_config.NumberColumn("Days/week"),
+            },
+        )
         for where, text in session.problems("prescription").items():
             st.error(f"{where}: {text}")
         if st.button("Save prescription", icon=":material/fitness_center:"):
@@ -273,16 +389,30 @@ with tab_img:
     if view.imaging.empty:
         st.caption("No imaging reports.")
     for report in view.imaging.to_dict("records"):
-        findings = [name.replace("_", " ") for name in ("thickening", "hypoechogenicity", "neovascularity",
-                                                        "partial_tear", "peritendinous_oedema", "bone_marrow_oedema",
-                                                        "avulsion") if report.get(name)]
+        findings = [
+            name.replace("_", " ")
+            for name in (
+                "thickening",
+                "hypoechogenicity",
+                "neovascularity",
+                "partial_tear",
+                "peritendinous_oedema",
+                "bone_marrow_oedema",
+                "avulsion",
+            )
+            if report.get(name)
+        ]
         mri_type = report["mri_type"]
         graded = mri_type is not None and mri_type == mri_type and mri_type is not pd.NA
-        with st.expander(f"{report['imaged_on']:%d %b %Y} · {label_of(report['modality'])}"
-                         + (f" · MRI type {int(mri_type)}" if graded else "")):
+        with st.expander(
+            f"{report['imaged_on']:%d %b %Y} · {label_of(report['modality'])}"
+            + (f" · MRI type {int(mri_type)}" if graded else "")
+        ):
             st.markdown(f"Findings: {', '.join(findings) or 'none recorded'}")
-            st.caption(f"Thickness {labels.show(report['thickness_mm'])} mm · retraction "
-                       f"{labels.show(report['retraction_cm'])} cm · tendons {labels.show(report['tendons_involved'])}")
+            st.caption(
+                f"Thickness {labels.show(report['thickness_mm'])} mm · retraction "
+                f"{labels.show(report['retraction_cm'])} cm · tendons {labels.show(report['tendons_involved'])}"
+            )
             st.text(report["report_text"] or "")
 
 decided = care.decisions(db, me, episode_id)

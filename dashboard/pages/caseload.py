@@ -1,4 +1,5 @@
 """The whole caseload on one screen: clinic figures, filters, one row per episode."""
+
 import streamlit as st
 
 from dashboard.services import caseload, records
@@ -13,14 +14,24 @@ if st.session_state.get("cl_signature") != repr(f):  # new filters start from th
     st.session_state["cl_signature"], st.session_state["cl_offset"] = repr(f), 0
 result = caseload.caseload(db, me, f, offset=st.session_state["cl_offset"])
 
-FIGURES = [("tier:conservative", "Conservative", None, "conservative"), ("tier:adjunct", "Adjunct", None, "adjunct"),
-           ("tier:regenerative", "Regenerative", None, "regenerative"), ("red_flag", "Red flags", "red_flag", None),
-           ("stalled", "Stalled", "stalled", None), ("review_overdue", "Overdue", "review_overdue", None)]
+FIGURES = [
+    ("tier:conservative", "Conservative", None, "conservative"),
+    ("tier:adjunct", "Adjunct", None, "adjunct"),
+    ("tier:regenerative", "Regenerative", None, "regenerative"),
+    ("red_flag", "Red flags", "red_flag", None),
+    ("stalled", "Stalled", "stalled", None),
+    ("review_overdue", "Overdue", "review_overdue", None),
+]
 st.caption("Open episodes" + (" (yours)" if f.clinician_id == me.user_id else "") + ". Click a figure to list them.")
-for column, (key, label, flag, tier) in zip(st.columns(len(FIGURES)), FIGURES):
-    column.button(f"{label}\n\n**{result.figures[key]:,}**", key=f"fig_{key}", width="stretch",
-                  type="primary" if key == "red_flag" and result.figures[key] else "secondary",
-                  on_click=caseload_filters.set_flag, args=(flag, tier))
+for column, (key, label, flag, tier) in zip(st.columns(len(FIGURES)), FIGURES, strict=True):
+    column.button(
+        f"{label}\n\n**{result.figures[key]:,}**",
+        key=f"fig_{key}",
+        width="stretch",
+        type="primary" if key == "red_flag" and result.figures[key] else "secondary",
+        on_click=caseload_filters.set_flag,
+        args=(flag, tier),
+    )
 
 shown = len(result.rows)
 if result.total == 0:
@@ -43,5 +54,10 @@ else:
     if result.offset + shown < result.total and p2.button("Next rows", icon=":material/chevron_right:"):
         st.session_state["cl_offset"] = result.offset + caseload.MAX_ROWS
         st.rerun()
-    p3.download_button("Export the filtered list (CSV)", data=lambda: caseload.export_csv(db, me, f),
-                       file_name="caseload.csv", mime="text/csv", icon=":material/download:")
+    p3.download_button(
+        "Export the filtered list (CSV)",
+        data=lambda: caseload.export_csv(db, me, f),
+        file_name="caseload.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -1,4 +1,5 @@
 """Administrator: backups while the app runs, restore into a new file, and a patient's data on request."""
+
 from pathlib import Path
 
 import streamlit as st
@@ -15,8 +16,10 @@ session.require_permission(me, auth.Permission.BACKUP, "Only an administrator ca
 
 backup_tab, restore_tab, patient_tab = st.tabs(["Back up", "Restore", "A patient's data"])
 with backup_tab:
-    st.write("A backup is a consistent copy of the whole database, taken while the app keeps running, with a "
-             "checksum file beside it. Copy the backup folder to another machine or disk.")
+    st.write(
+        "A backup is a consistent copy of the whole database, taken while the app keeps running, with a "
+        "checksum file beside it. Copy the backup folder to another machine or disk."
+    )
     folder = st.text_input("Backup folder", value=str(config.DATA_DIR / "backups"), key="backup_folder")
     if st.button("Back up now", type="primary", icon=":material/backup:"):
         ok, target = session.attempt("backup", admin.backup, db, me, Path(folder))
@@ -28,13 +31,16 @@ with backup_tab:
         st.caption("Backups in this folder: " + ", ".join(p.name for p in existing[:10]))
 
 with restore_tab:
-    st.write("Restoring never overwrites the database in use: it creates a new database file from a backup. "
-             "Then stop the app and start it with CLINIC_DB pointing at the new file.")
+    st.write(
+        "Restoring never overwrites the database in use: it creates a new database file from a backup. "
+        "Then stop the app and start it with CLINIC_DB pointing at the new file."
+    )
     with st.form("restore_form"):
         source = st.text_input("Backup file", key="restore_source")
         session.show_problem("restore", "backup")
-        target = st.text_input("New database file", key="restore_target",
-                               placeholder=str(config.DATA_DIR / "restored.duckdb"))
+        target = st.text_input(
+            "New database file", key="restore_target", placeholder=str(config.DATA_DIR / "restored.duckdb")
+        )
         session.show_problem("restore", "target")
         if st.form_submit_button("Restore into the new file"):
             ok, done = session.attempt("restore", admin.restore, Path(source), Path(target), me)
@@ -47,16 +53,23 @@ with patient_tab:
     query = st.text_input("Find the patient", key="data_query", placeholder="Name or clinic ID")
     if query:
         found = records.find_patients(db, me, query, limit=20)
-        names = {int(r["patient_id"]): f"{r['given_name']} {r['family_name']} ({r['clinic_id']})"
-                 for r in found.to_dict("records")}
-        patient_id = st.selectbox("Patient", list(names), format_func=names.get, index=None, key="data_patient")
+        names = {
+            int(r["patient_id"]): f"{r['given_name']} {r['family_name']} ({r['clinic_id']})"
+            for r in found.to_dict("records")
+        }
+        patient_id = st.selectbox("Patient", list(names), format_func=names.__getitem__, index=None, key="data_patient")
         if patient_id:
             st.markdown("**Access request:** everything held about this patient, with their handouts.")
             if st.button("Prepare the patient's record", icon=":material/folder_zip:"):
                 ok, data = session.attempt("export_patient", admin.export_patient, db, me, patient_id)
                 if ok:
-                    st.download_button("Download the record (ZIP)", data=data, file_name=f"patient-{patient_id}.zip",
-                                       mime="application/zip", icon=":material/download:")
+                    st.download_button(
+                        "Download the record (ZIP)",
+                        data=data,
+                        file_name=f"patient-{patient_id}.zip",
+                        mime="application/zip",
+                        icon=":material/download:",
+                    )
             session.show_summary("export_patient")
             st.markdown("**Anonymise** (only when every episode is closed). This cannot be undone.")
             with st.form("anonymise_form"):
@@ -69,7 +82,9 @@ with patient_tab:
                     else:
                         ok, counts = session.attempt("anonymise", admin.anonymise_patient, db, me, patient_id, reason)
                         if ok:
-                            session.flash(f"Patient anonymised ({counts['audit rows redacted']} audit entries redacted, "
-                                          f"{counts['handout files deleted']} handout files deleted).")
+                            session.flash(
+                                f"Patient anonymised ({counts['audit rows redacted']} audit entries redacted, "
+                                f"{counts['handout files deleted']} handout files deleted)."
+                            )
                     st.rerun()
             session.show_summary("anonymise")

@@ -1,4 +1,5 @@
 """Print a handout for a patient (preview, options, download), or a whole day's clinic at once."""
+
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +24,12 @@ def preview_pages(pdf: bytes) -> list[bytes]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "h.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "70", "-png", str(source), str(Path(folder) / "page")], check=True,
-                       timeout=60, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "70", "-png", str(source), str(Path(folder) / "page")],
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
         return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
 
 
@@ -39,8 +44,13 @@ with one:
     query = st.text_input("Find a patient", key="handout_query", placeholder="Name or clinic ID")
     if query:
         found = records.find_patients(db, me, query, limit=20)
-        names = {int(r["patient_id"]): f"{r['given_name']} {r['family_name']} ({r['clinic_id']})" for r in found.to_dict("records")}
-        patient_id = st.selectbox("Patient", list(names), format_func=names.get, index=None, key="handout_patient")
+        names = {
+            int(r["patient_id"]): f"{r['given_name']} {r['family_name']} ({r['clinic_id']})"
+            for r in found.to_dict("records")
+        }
+        patient_id = st.selectbox(
+            "Patient", list(names), format_func=names.__getitem__, index=None, key="handout_patient"
+        )
         if patient_id:
             episodes = [e for e in records.patient_episodes(db, me, patient_id) if e["status"] == "open"]
             if not episodes:
@@ -69,8 +79,13 @@ with one:
         got = st.session_state.get("handout_issued")
         if got and got[0] == episode_id:
             st.success(f"Issued and recorded (SHA-256 {got[2][:16]}...). Download it to print.")
-            st.download_button("Download the PDF", data=got[1], file_name=f"handout-episode-{episode_id}.pdf",
-                               mime="application/pdf", icon=":material/download:")
+            st.download_button(
+                "Download the PDF",
+                data=got[1],
+                file_name=f"handout-episode-{episode_id}.pdf",
+                mime="application/pdf",
+                icon=":material/download:",
+            )
         if shutil.which("pdftoppm"):
             images = preview_pages(built.data)
             cols = st.columns(min(3, len(images)))
@@ -86,8 +101,9 @@ with one:
 with batch:
     today_ids = handouts.episodes_seen_today(db, me)
     st.write(f"{len(today_ids)} open episode(s) had an assessment today.")
-    chosen = st.text_input("Or a chosen list of episode numbers (comma-separated)", key="handout_list",
-                           placeholder="e.g. 12, 40, 41")
+    chosen = st.text_input(
+        "Or a chosen list of episode numbers (comma-separated)", key="handout_list", placeholder="e.g. 12, 40, 41"
+    )
     ids = today_ids
     if chosen.strip():
         try:
@@ -97,12 +113,24 @@ with batch:
             ids = []
     if st.button(f"Print {len(ids)} handout(s)", disabled=not ids, icon=":material/print:"):
         bar = st.progress(0.0, text="Building handouts...")
-        ok, issued = session.attempt("batch", handouts.issue_many, db, me, ids, options,
-                                     progress=lambda n, total: bar.progress(n / total, text=f"{n} of {total}"))
+        ok, issued = session.attempt(
+            "batch",
+            handouts.issue_many,
+            db,
+            me,
+            ids,
+            options,
+            progress=lambda n, total: bar.progress(n / total, text=f"{n} of {total}"),
+        )
         if ok:
             st.session_state["handout_batch"] = handouts.combined_pdf(issued)
             st.success(f"{len(issued)} handouts issued and recorded.")
         session.show_summary("batch")
     if st.session_state.get("handout_batch"):
-        st.download_button("Download all as one PDF", data=st.session_state["handout_batch"],
-                           file_name="handouts-today.pdf", mime="application/pdf", icon=":material/download:")
+        st.download_button(
+            "Download all as one PDF",
+            data=st.session_state["handout_batch"],
+            file_name="handouts-today.pdf",
+            mime="application/pdf",
+            icon=":material/download:",
+        )

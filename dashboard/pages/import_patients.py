@@ -13,7 +13,8 @@ st.markdown(
     "`given_name`, `family_name`, `date_of_birth` (YYYY-MM-DD). Optional: `sex`, `phone`, `email`; and "
     "`side`, `region`, `onset_date`, `clinician` (a username) to open an episode, with `severity` "
     "(default moderate) and `onset_type` (default gradual). The whole file is checked first: if any row is "
-    "wrong, nothing is imported.")
+    "wrong, nothing is imported."
+)
 upload = st.file_uploader("CSV file", type=["csv"], key="import_file")
 if upload is not None and st.button("Import", type="primary"):
     ok, report = session.attempt("import", importer.import_patients_csv, db, me, upload.getvalue())
@@ -23,5 +24,6 @@ if upload is not None and st.button("Import", type="primary"):
 session.show_summary("import")
 problems = session.problems("import")
 if problems:
-    st.dataframe([{"Where": where, "Problem": text} for where, text in problems.items()], hide_index=True,
-                 width="stretch")
+    st.dataframe(
+        [{"Where": where, "Problem": text} for where, text in problems.items()], hide_index=True, width="stretch"
+    )

@@ -14,8 +14,10 @@ person = records.patient(db, me, patient_id)
 st.title(labels.patient_name(person))
 session.show_flash()
 age = labels.age_on(person["date_of_birth"], date.today())
-st.caption(f"Clinic ID {person['clinic_id']} · born {person['date_of_birth']:%d %b %Y} (age {age}) · "
-           f"{labels.show(person['sex'])} · phone {person['phone'] or '-'} · email {person['email'] or '-'}")
+st.caption(
+    f"Clinic ID {person['clinic_id']} · born {person['date_of_birth']:%d %b %Y} (age {age}) · "
+    f"{labels.show(person['sex'])} · phone {person['phone'] or '-'} · email {person['email'] or '-'}"
+)
 can_edit = auth.can(me, auth.Permission.EDIT)
 
 st.subheader("Episodes of care")
@@ -26,10 +28,11 @@ for ep in episodes:
     with st.container(border=True):
         col1, col2 = st.columns([4, 1])
         col1.markdown(f"**{labels.episode_title(ep)}**")
-        col1.caption(f"{label_of(ep['severity'])} · {label_of(ep['onset_type'])} onset {ep['onset_date']:%d %b %Y} · "
-                     f"tier {label_of(ep['tier'])}, stage {ep['stage']} · clinician {ep['clinician_name']}"
-                     + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}"
-                        if ep["closed_on"] else ""))
+        col1.caption(
+            f"{label_of(ep['severity'])} · {label_of(ep['onset_type'])} onset {ep['onset_date']:%d %b %Y} · "
+            f"tier {label_of(ep['tier'])}, stage {ep['stage']} · clinician {ep['clinician_name']}"
+            + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}" if ep["closed_on"] else "")
+        )
         if col2.button("Open case", key=f"open_case_{ep['episode_id']}", icon=":material/monitor_heart:"):
             session.choose_episode(ep["episode_id"])
             st.switch_page("pages/case.py")
@@ -38,29 +41,54 @@ for ep in episodes:
             with st.expander("Discharge or refer on", expanded=bool(session.problems(scope))):
                 session.show_summary(scope)
                 with st.form(f"{scope}_form"):
-                    status = st.radio("Closing as", ["discharged", "referred_on"], format_func=label_of,
-                                      key=f"{scope}_status", horizontal=True)
-                    closed_on = st.date_input("Closing date", value=date.today(), key=f"{scope}_closed_on",
-                                              format="YYYY-MM-DD")
+                    status = st.radio(
+                        "Closing as",
+                        ["discharged", "referred_on"],
+                        format_func=label_of,
+                        key=f"{scope}_status",
+                        horizontal=True,
+                    )
+                    closed_on = st.date_input(
+                        "Closing date", value=date.today(), key=f"{scope}_closed_on", format="YYYY-MM-DD"
+                    )
                     session.show_problem(scope, "closed_on")
-                    outcome = st.selectbox("Outcome", [o.value for o in DischargeOutcome], format_func=label_of,
-                                           key=f"{scope}_outcome", index=None, placeholder="Choose...")
+                    outcome = st.selectbox(
+                        "Outcome",
+                        [o.value for o in DischargeOutcome],
+                        format_func=label_of,
+                        key=f"{scope}_outcome",
+                        index=None,
+                        placeholder="Choose...",
+                    )
                     session.show_problem(scope, "discharge_outcome")
                     referred_to = st.text_input("Referred to (when referring on)", key=f"{scope}_referred_to")
                     session.show_problem(scope, "referred_to")
                     note = st.text_area("Closing note", key=f"{scope}_note")
                     if st.form_submit_button("Close episode"):
-                        ok, _ = session.attempt(scope, records.close_episode, db, me, ep["episode_id"],
-                                                {"status": status, "closed_on": closed_on, "discharge_outcome": outcome,
-                                                 "referred_to": referred_to, "closing_note": note}, ep["version"])
+                        ok, _ = session.attempt(
+                            scope,
+                            records.close_episode,
+                            db,
+                            me,
+                            ep["episode_id"],
+                            {
+                                "status": status,
+                                "closed_on": closed_on,
+                                "discharge_outcome": outcome,
+                                "referred_to": referred_to,
+                                "closing_note": note,
+                            },
+                            ep["version"],
+                        )
                         if ok:
                             forms.forget(scope)
                             session.flash("Episode closed.")
                         st.rerun()
 
 if can_edit:
-    with st.expander("Open a new episode", expanded=bool(session.problems("new_episode")),
-                     icon=":material/add_circle:"):
+    with st.expander(
+        "Open a new episode", expanded=bool(session.problems("new_episode")), icon=":material/add_circle:"
+    ):
         session.show_summary("new_episode")
         with st.form("new_episode_form"):
             values = forms.episode_fields("new_episode", records.clinicians(db, me), me.user_id)
@@ -82,8 +110,9 @@ if can_edit:
         with st.form("edit_patient_form"):
             values = forms.patient_fields("edit_patient", person, key_prefix=prefix)
             if st.form_submit_button("Save details"):
-                ok, _ = session.attempt("edit_patient", records.update_patient, db, me, patient_id, values,
-                                        opened_version)
+                ok, _ = session.attempt(
+                    "edit_patient", records.update_patient, db, me, patient_id, values, opened_version
+                )
                 if ok:
                     forms.forget(prefix)
                     session.flash("Details saved.")

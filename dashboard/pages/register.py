@@ -13,11 +13,20 @@ found = records.find_patients(db, me, query, limit=200)
 if found.empty:
     st.info("No patient matches that search." if query else "No patients yet.")
 else:
-    st.caption(f"{len(found)} patient(s){' (first 200 shown; refine the search)' if len(found) == 200 else ''}. "
-               "Choose a row to open the patient.")
-    shown = found.rename(columns={"clinic_id": "Clinic ID", "given_name": "Given name", "family_name": "Family name",
-                                  "date_of_birth": "Date of birth", "open_episodes": "Open episodes",
-                                  "episodes": "All episodes"}).drop(columns=["patient_id"])
+    st.caption(
+        f"{len(found)} patient(s){' (first 200 shown; refine the search)' if len(found) == 200 else ''}. "
+        "Choose a row to open the patient."
+    )
+    shown = found.rename(
+        columns={
+            "clinic_id": "Clinic ID",
+            "given_name": "Given name",
+            "family_name": "Family name",
+            "date_of_birth": "Date of birth",
+            "open_episodes": "Open episodes",
+            "episodes": "All episodes",
+        }
+    ).drop(columns=["patient_id"])
     picked = tables.show(shown, key="register_table", selectable=True)
     rows = picked.selection.rows if picked else []
     if rows:

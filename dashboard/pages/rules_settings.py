@@ -1,5 +1,6 @@
 """Administrator: the clinic's details (printed on handouts) and the thresholds of the clinical rules
 (CLINICAL.md §4). Every change is audited."""
+
 import streamlit as st
 
 from dashboard.domain import rules
@@ -27,8 +28,10 @@ with st.form("clinic_form"):
         st.rerun()
 
 st.subheader("Rule thresholds")
-st.write("Each rule's number, with its source and evidence level. Heuristic values have no published "
-         "number behind them. A change applies to every case at once and is recorded in the audit trail.")
+st.write(
+    "Each rule's number, with its source and evidence level. Heuristic values have no published "
+    "number behind them. A change applies to every case at once and is recorded in the audit trail."
+)
 current = care.effective_thresholds(db)
 session.show_summary("thresholds")
 with st.form("thresholds_form"):
@@ -36,11 +39,13 @@ with st.form("thresholds_form"):
     for key, spec in rules.THRESHOLDS.items():
         c1, c2 = st.columns([2, 3])
         step = 0.5 if spec.maximum <= 10 and spec.unit in ("cm",) else 1.0
-        new[key] = c1.number_input(f"{spec.label} ({spec.unit})", value=float(current[key]), step=step,
-                                   key=f"threshold_{key}")
+        new[key] = c1.number_input(
+            f"{spec.label} ({spec.unit})", value=float(current[key]), step=step, key=f"threshold_{key}"
+        )
         session.show_problem("thresholds", key)
-        c2.caption(f"Default {spec.default:g} · allowed {spec.minimum:g}-{spec.maximum:g} · {spec.source} · "
-                   f"**{spec.level}**")
+        c2.caption(
+            f"Default {spec.default:g} · allowed {spec.minimum:g}-{spec.maximum:g} · {spec.source} · **{spec.level}**"
+        )
     saved = st.form_submit_button("Save thresholds", type="primary")
 if saved:
     changed = {k: v for k, v in new.items() if v != current[k]}

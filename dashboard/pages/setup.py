@@ -7,8 +7,10 @@ from dashboard.ui import session
 db = session.database()
 st.title("Set up the clinic")
 session.show_summary("setup")
-st.write("This clinic database has no accounts yet. Create the first administrator; they can then add "
-         "clinicians and other users.")
+st.write(
+    "This clinic database has no accounts yet. Create the first administrator; they can then add "
+    "clinicians and other users."
+)
 with st.form("setup"):
     username = st.text_input("Username", help="2-32 lower-case letters, digits, dot, dash or underscore")
     session.show_problem("setup", "username")
@@ -22,8 +24,9 @@ if submitted:
     if password != again:
         st.session_state["_problems_setup"] = {"password": "The two passwords differ."}
         st.rerun()
-    ok, _ = session.attempt("setup", auth.create_user, db, None, username, name, Role.ADMINISTRATOR.value,
-                            password, first_admin=True)
+    ok, _ = session.attempt(
+        "setup", auth.create_user, db, None, username, name, Role.ADMINISTRATOR.value, password, first_admin=True
+    )
     if ok:
         session.set_user(auth.sign_in(db, username, password))
     st.rerun()

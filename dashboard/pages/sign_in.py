@@ -18,7 +18,15 @@ if submitted:
         st.error(str(exc))
 
 if session.clinic().demo:
-    st.info("Demo clinic accounts (this box appears only for the demo clinic). "
-            f"Every account's password is **{DEMO_PASSWORD}**.", icon=":material/key:")
-    st.table({"Username": [u[0] for u in DEMO_USERS], "Name": [u[1] for u in DEMO_USERS],
-              "Role": [u[2].value.replace("_", " ") for u in DEMO_USERS]})
+    st.info(
+        "Demo clinic accounts (this box appears only for the demo clinic). "
+        f"Every account's password is **{DEMO_PASSWORD}**.",
+        icon=":material/key:",
+    )
+    st.table(
+        {
+            "Username": [u[0] for u in DEMO_USERS],
+            "Name": [u[1] for u in DEMO_USERS],
+            "Role": [u[2].value.replace("_", " ") for u in DEMO_USERS],
+        }
+    )

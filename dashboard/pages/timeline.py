@@ -1,4 +1,5 @@
 """Episodes over calendar time, one lane each, split into tier periods; and the service views."""
+
 from datetime import date
 
 import streamlit as st
@@ -12,8 +13,9 @@ db = session.database()
 me = session.signed_in_user()
 st.title("Timeline")
 f = caseload_filters.render(me, records.clinicians(db, me))
-shown = st.segmented_control("View", ["Episodes", "Service views"], default="Episodes", key="tl_view",
-                             label_visibility="collapsed")
+shown = st.segmented_control(
+    "View", ["Episodes", "Service views"], default="Episodes", key="tl_view", label_visibility="collapsed"
+)
 
 if shown != "Service views":  # only the chosen view is computed and drawn
     if st.session_state.get("tl_signature") != repr(f):
@@ -27,17 +29,27 @@ if shown != "Service views":  # only the chosen view is computed and drawn
         if view.total > caseload.MAX_LANES:
             note += f" ({caseload.MAX_LANES} at a time, to keep the chart readable and fast)"
         st.caption(note + ". Bars: tier periods. Ticks: assessments. Blue line: today. Click a lane to open the case.")
-        [spec] = chart_cache.specs(db, "timeline", (repr(f), offset, date.today()),
-                                   lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())])
+        [spec] = chart_cache.specs(
+            db,
+            "timeline",
+            (repr(f), offset, date.today()),
+            lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())],
+        )
         event = st.vega_lite_chart(spec, width="stretch", on_select="rerun", key="timeline_chart")
         chosen = (event.selection.get("lane") or []) if event else []
         if chosen:
             session.choose_episode(int(chosen[0]["episode_id"]))
             st.switch_page("pages/case.py")
-        names = dict(zip(view.lanes["episode_id"], view.lanes["lane"]))
+        names = dict(zip(view.lanes["episode_id"], view.lanes["lane"], strict=True))
         c1, c2, c3 = st.columns([3, 1, 1])
-        target = c1.selectbox("Or open a case from the list", list(names), format_func=names.get, index=None,
-                              key="tl_open", placeholder="Choose an episode")
+        target = c1.selectbox(
+            "Or open a case from the list",
+            list(names),
+            format_func=names.__getitem__,
+            index=None,
+            key="tl_open",
+            placeholder="Choose an episode",
+        )
         if target is not None:
             session.choose_episode(int(target))
             st.switch_page("pages/case.py")
@@ -52,9 +64,16 @@ else:
     views = caseload.service_views(db, me)
     st.caption("Whole clinic, all episodes (the filters above apply to the Episodes tab).")
     st.markdown("**Open episodes per tier, by week** (last two years)")
-    per_week, tier_weeks, discharge = chart_cache.specs(db, "service", date.today(), lambda: [
-        charts.per_week_chart(views["per_week"]), charts.tier_weeks_chart(views["tier_weeks"]),
-        charts.discharge_chart(views["discharge"])])
+    per_week, tier_weeks, discharge = chart_cache.specs(
+        db,
+        "service",
+        date.today(),
+        lambda: [
+            charts.per_week_chart(views["per_week"]),
+            charts.tier_weeks_chart(views["tier_weeks"]),
+            charts.discharge_chart(views["discharge"]),
+        ],
+    )
     st.vega_lite_chart(per_week, width="stretch")
     c1, c2 = st.columns(2)
     with c1:
@@ -63,8 +82,19 @@ else:
     with c2:
         st.markdown("**Time to discharge by severity** (median and quartiles; shaded: expected recovery)")
         st.vega_lite_chart(discharge, width="stretch")
-        st.caption(f"Expected recovery with good management: {expected_recovery_summary()} "
-                   "(CLINICAL.md §1; secondary).")
-    tables.show(views["discharge"].rename(columns={"severity": "Severity", "discharged": "Discharged",
-                                                   "median_weeks": "Median weeks", "q1_weeks": "Q1", "q3_weeks": "Q3",
-                                                   "expected_low": "Expected from", "expected_high": "Expected to"}))
+        st.caption(
+            f"Expected recovery with good management: {expected_recovery_summary()} (CLINICAL.md §1; secondary)."
+        )
+    tables.show(
+        views["discharge"].rename(
+            columns={
+                "severity": "Severity",
+                "discharged": "Discharged",
+                "median_weeks": "Median weeks",
+                "q1_weeks": "Q1",
+                "q3_weeks": "Q3",
+                "expected_low": "Expected from",
+                "expected_high": "Expected to",
+            }
+        )
+    )

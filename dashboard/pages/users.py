@@ -37,14 +37,15 @@ with st.expander("Change a user", icon=":material/manage_accounts:"):
     session.show_summary("change_user")
     names = {u["user_id"]: f"{u['display_name']} ({u['username']})" for u in users}
     with st.form("change_user_form"):
-        user_id = st.selectbox("User", list(names), format_func=names.get)
+        user_id = st.selectbox("User", list(names), format_func=names.__getitem__)
         role = st.selectbox("Role", [r.value for r in Role], format_func=label_of)
         active = st.checkbox("Account active (unticking disables sign-in)", value=True)
         password = st.text_input("New password (leave blank to keep)", type="password")
         session.show_problem("change_user", "password")
         if st.form_submit_button("Save"):
-            ok, _ = session.attempt("change_user", auth.change_user, db, me, user_id, role=role, active=active,
-                                    password=password or None)
+            ok, _ = session.attempt(
+                "change_user", auth.change_user, db, me, user_id, role=role, active=active, password=password or None
+            )
             if ok:
                 session.flash("User changed.")
             st.rerun()

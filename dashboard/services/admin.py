@@ -1,5 +1,6 @@
 """Administrator operations: backup and restore, a patient's whole record for an access request, and
 anonymisation of a discharged patient on request. All audited."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..domain.model import FieldProblems, User
-from ..storage import audit, handouts as handout_sql, patient_data, records as sql
+from ..storage import audit, patient_data
+from ..storage import handouts as handout_sql
+from ..storage import records as sql
 from ..storage.db import Database, DatabaseError, utc_now
 from .auth import Permission, require
 from .records import NotFound, RecordLocked
@@ -55,9 +58,9 @@ def restore(backup_file: Path, target: Path, actor: User) -> Path:
     target.write_bytes(backup_file.read_bytes())
     try:
         restored = Database(target)
-    except DatabaseError:
+    except DatabaseError as exc:
         target.unlink(missing_ok=True)
-        raise FieldProblems({"backup": f"{backup_file} is not a clinic database backup."})
+        raise FieldProblems({"backup": f"{backup_file} is not a clinic database backup."}) from exc
     with restored.transaction() as cur:
         audit.append(cur, actor.username, "restore", "database", None, after={"from": str(backup_file)})
     restored.close()
@@ -87,8 +90,14 @@ def export_patient(db: Database, actor: User, patient_id: int) -> bytes:
             if path.exists():
                 archive.write(path, f"handouts/{path.name}")
     with db.transaction() as cur:
-        audit.append(cur, actor.username, "export", "patient", patient_id,
-                     after={"tables": {k: len(v) for k, v in record.items()}})
+        audit.append(
+            cur,
+            actor.username,
+            "export",
+            "patient",
+            patient_id,
+            after={"tables": {k: len(v) for k, v in record.items()}},
+        )
     return buffer.getvalue()
 
 
@@ -109,8 +118,9 @@ def anonymise_patient(db: Database, actor: User, patient_id: int, reason: str) -
         counts = patient_data.anonymise(cur, patient_id, utc_now())
         counts["audit rows redacted"] = patient_data.redact_audit(cur, patient_id)
         counts["handout files deleted"] = len(paths)
-        audit.append(cur, actor.username, "anonymise", "patient", patient_id,
-                     after={"reason": reason.strip(), **counts})
+        audit.append(
+            cur, actor.username, "anonymise", "patient", patient_id, after={"reason": reason.strip(), **counts}
+        )
     for path in paths:
         Path(path).unlink(missing_ok=True)
     return counts
@@ -129,12 +139,22 @@ def audit_choices(db: Database, actor: User) -> dict[str, list[str]]:
 def export_audit(db: Database, actor: User, **filters) -> bytes:
     frame = audit_trail(db, actor, limit=1_000_000, **filters)
     with db.transaction() as cur:
-        audit.append(cur, actor.username, "export", "audit_log", None,
-                     after={"rows": len(frame), "filters": {k: str(v) for k, v in filters.items()}})
+        audit.append(
+            cur,
+            actor.username,
+            "export",
+            "audit_log",
+            None,
+            after={"rows": len(frame), "filters": {k: str(v) for k, v in filters.items()}},
+        )
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
-CLINIC_DETAILS = {"clinic_name": "Clinic name", "clinic_phone": "Clinic phone", "clinic_url": "Web address for the handout QR code"}
+CLINIC_DETAILS = {
+    "clinic_name": "Clinic name",
+    "clinic_phone": "Clinic phone",
+    "clinic_url": "Web address for the handout QR code",
+}
 
 
 def clinic_details(db: Database, actor: User) -> dict[str, str]:
@@ -147,6 +167,7 @@ def set_clinic_details(db: Database, actor: User, values: dict[str, str]) -> Non
     """The clinic's name, phone and web address as printed on handouts. Audited."""
     require(actor, Permission.SETTINGS)
     from ..domain.validation import Checker
+
     check = Checker(values)
     check.text("clinic_name", "Clinic name", required=True, max_len=80)
     phone = check.text("clinic_phone", "Clinic phone", max_len=24)
@@ -162,5 +183,12 @@ def set_clinic_details(db: Database, actor: User, values: dict[str, str]) -> Non
         for key in CLINIC_DETAILS:
             before = sql.set_setting(cur, key, check.clean.get(key) or "", at, actor.username)
             if (before or "") != (check.clean.get(key) or ""):
-                audit.append(cur, actor.username, "update", "clinic_setting", key,
-                             before={"value": before}, after={"value": check.clean.get(key)})
+                audit.append(
+                    cur,
+                    actor.username,
+                    "update",
+                    "clinic_setting",
+                    key,
+                    before={"value": before},
+                    after={"value": check.clean.get(key)},
+                )

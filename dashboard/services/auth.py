@@ -1,17 +1,17 @@
 """Accounts, sign-in and what each role may do. Every service checks ``require`` before acting,
 whatever page or command called it."""
+
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..domain.model import FieldProblems, Role, User
-from ..storage import audit, users as user_sql
+from ..storage import audit
+from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
+from .passwords import hash_password, needs_rehash, verify_password
 
 
 class Permission(StrEnum):
@@ -48,28 +48,9 @@ def require(actor: User | None, permission: Permission) -> None:
         raise NotAllowed(f"Your role ({Role(actor.role).value.replace('_', ' ')}) may not {permission.value}.")
 
 
-# -- passwords (scrypt, a standard key-derivation function) ----------------------------------------
+# -- passwords (argon2id; the parameters live in services/passwords.py) -------------------------
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 10
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), dklen=len(digest) // 2,
-                             n=int(n), r=int(r), p=int(p))
-        return hmac.compare_digest(got.hex(), digest)
-    except (ValueError, TypeError):
-        return False
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -95,7 +76,9 @@ def sign_in(db: Database, username: str, password: str, now: datetime | None = N
         row = user_sql.user_by_name(cur, username)
         if row is None or not row["active"]:
             verify_password(password or "", _DUMMY_HASH)  # same cost whether or not the name exists
-            audit.append(cur, username or "(blank)", "sign_in_failed", "user", None, after={"reason": "unknown or inactive"})
+            audit.append(
+                cur, username or "(blank)", "sign_in_failed", "user", None, after={"reason": "unknown or inactive"}
+            )
             refusal = "Username or password is not right."
         elif row["locked_until"] is not None and row["locked_until"] > now:
             wait = int((row["locked_until"] - now).total_seconds()) + 1
@@ -107,17 +90,21 @@ def sign_in(db: Database, username: str, password: str, now: datetime | None = N
             if failures >= FREE_ATTEMPTS:
                 locked = now + min(FIRST_LOCK * (2 ** (failures - FREE_ATTEMPTS)), MAX_LOCK)
             user_sql.record_failure(cur, row["user_id"], locked)
-            audit.append(cur, row["username"], "sign_in_failed", "user", row["user_id"],
-                         after={"failed_attempts": failures})
+            audit.append(
+                cur, row["username"], "sign_in_failed", "user", row["user_id"], after={"failed_attempts": failures}
+            )
             refusal = "Username or password is not right."
             if locked:
-                refusal += (f" After {failures} failed attempts the account is locked until "
-                            f"{locked:%H:%M:%S} UTC.")
+                refusal += f" After {failures} failed attempts the account is locked until {locked:%H:%M:%S} UTC."
         else:
             user_sql.record_success(cur, row["user_id"])
+            if needs_rehash(row["password_hash"]):  # an older scheme or weaker parameters: upgrade it now
+                user_sql.update_user(cur, row["user_id"], password_hash=hash_password(password))
+                audit.append(cur, row["username"], "rehash_password", "user", row["user_id"])
             audit.append(cur, row["username"], "sign_in", "user", row["user_id"])
     if refusal:
         raise SignInRefused(refusal)
+    assert row is not None  # an unknown user always sets ``refusal`` above
     return User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
 
 
@@ -142,8 +129,16 @@ def _check_new_user(username: str, display_name: str, role: str, password: str) 
     return problems
 
 
-def create_user(db: Database, actor: User | None, username: str, display_name: str, role: str, password: str,
-                *, first_admin: bool = False) -> int:
+def create_user(
+    db: Database,
+    actor: User | None,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    *,
+    first_admin: bool = False,
+) -> int:
     """Create an account. ``first_admin`` is allowed only while the database has no users at all."""
     username = (username or "").strip().lower()
     problems = _check_new_user(username, display_name, role, password)
@@ -160,13 +155,26 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         if user_sql.user_by_name(cur, username):
             raise FieldProblems({"username": f"The username {username} is taken."})
         user_id = user_sql.insert_user(cur, username, display_name.strip(), role, hash_password(password), utc_now())
-        audit.append(cur, actor.username if actor else username, "create", "user", user_id,
-                     after={"username": username, "display_name": display_name.strip(), "role": role})
+        audit.append(
+            cur,
+            actor.username if actor else username,
+            "create",
+            "user",
+            user_id,
+            after={"username": username, "display_name": display_name.strip(), "role": role},
+        )
     return user_id
 
 
-def change_user(db: Database, actor: User, user_id: int, *, role: str | None = None, active: bool | None = None,
-                password: str | None = None) -> None:
+def change_user(
+    db: Database,
+    actor: User,
+    user_id: int,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> None:
     require(actor, Permission.MANAGE_USERS)
     if password is not None and len(password) < MIN_PASSWORD:
         raise FieldProblems({"password": f"Password must be at least {MIN_PASSWORD} characters."})
@@ -178,14 +186,24 @@ def change_user(db: Database, actor: User, user_id: int, *, role: str | None = N
             raise FieldProblems({"user": "No such user."})
         if user_id == actor.user_id and (active is False or (role and role != Role.ADMINISTRATOR)):
             raise NotAllowed("You cannot remove your own administrator access.")
-        user_sql.update_user(cur, user_id, role=role, active=active,
-                             password_hash=hash_password(password) if password else None)
+        user_sql.update_user(
+            cur, user_id, role=role, active=active, password_hash=hash_password(password) if password else None
+        )
         if active:
             user_sql.record_success(cur, user_id)  # re-enabling also unlocks
-        audit.append(cur, actor.username, "update", "user", user_id,
-                     before={"role": before["role"], "active": before["active"]},
-                     after={"role": role or before["role"], "active": before["active"] if active is None else active,
-                            "password_changed": bool(password)})
+        audit.append(
+            cur,
+            actor.username,
+            "update",
+            "user",
+            user_id,
+            before={"role": before["role"], "active": before["active"]},
+            after={
+                "role": role or before["role"],
+                "active": before["active"] if active is None else active,
+                "password_changed": bool(password),
+            },
+        )
 
 
 def list_users(db: Database, actor: User) -> list[dict]:

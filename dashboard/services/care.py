@@ -1,5 +1,6 @@
 """Treatment path of an episode: tier and stage changes, treatments, the exercise prescription,
 rule thresholds, and the clinician's decisions on the app's suggestions. History is append-only."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,9 @@ import pandas as pd
 from ..domain import exercises, rules, validation
 from ..domain.model import FieldProblems, User
 from ..domain.validation import require_valid
-from ..storage import audit, care as care_sql, records as sql
+from ..storage import audit
+from ..storage import care as care_sql
+from ..storage import records as sql
 from ..storage.db import Database, utc_now
 from .auth import Permission, require
 from .records import NotFound, RecordLocked
@@ -31,6 +34,7 @@ def _open_episode(cur, episode_id: int) -> dict[str, Any]:
 
 # -- thresholds --------------------------------------------------------------------------------------
 
+
 def effective_thresholds(db: Database) -> dict[str, float]:
     """The defaults of domain.rules with the administrator's overrides applied."""
     return {**rules.default_thresholds(), **care_sql.threshold_overrides(db)}
@@ -43,23 +47,38 @@ def set_threshold(db: Database, actor: User, key: str, value: float) -> None:
         raise FieldProblems({key: problem})
     with db.transaction() as cur:
         before = care_sql.set_threshold(cur, key, float(value), utc_now(), actor.username)
-        audit.append(cur, actor.username, "update", "rule_threshold", key,
-                     before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
-                     after={"value": float(value)})
+        audit.append(
+            cur,
+            actor.username,
+            "update",
+            "rule_threshold",
+            key,
+            before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
+            after={"value": float(value)},
+        )
 
 
 # -- tier and stage ----------------------------------------------------------------------------------
 
+
 def _change(cur, actor: User, episode_id: int, raw: dict[str, Any], kind: str, today: date) -> int:
     ep = _open_episode(cur, episode_id)
     current, since = (sql.current_tier if kind == "tier" else sql.current_stage)(cur, episode_id)
-    values = require_valid(validation.check_change(raw, kind=kind, current=current, since=since,
-                                                   opened_on=ep["opened_on"], today=today))
+    values = require_valid(
+        validation.check_change(raw, kind=kind, current=current, since=since, opened_on=ep["opened_on"], today=today)
+    )
     at = utc_now()
     insert = sql.insert_tier_change if kind == "tier" else sql.insert_stage_change
     change_id = insert(cur, episode_id, values[kind], values["effective_on"], values["reason"], actor.user_id, at)
-    audit.append(cur, actor.username, "change_" + kind, "episode", episode_id,
-                 before={kind: current, "since": since}, after=values)
+    audit.append(
+        cur,
+        actor.username,
+        "change_" + kind,
+        "episode",
+        episode_id,
+        before={kind: current, "since": since},
+        after=values,
+    )
     return change_id
 
 
@@ -78,14 +97,17 @@ def change_stage(db: Database, actor: User, episode_id: int, raw: dict[str, Any]
 
 # -- treatments ----------------------------------------------------------------------------------------
 
-def record_treatment(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *,
-                     today: date | None = None) -> int:
+
+def record_treatment(
+    db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None
+) -> int:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         ep = _open_episode(cur, episode_id)
         tier, _ = sql.current_tier(cur, episode_id)
-        values = require_valid(validation.check_treatment(raw, tier=tier, opened_on=ep["opened_on"],
-                                                          today=_today(today)))
+        values = require_valid(
+            validation.check_treatment(raw, tier=tier, opened_on=ep["opened_on"], today=_today(today))
+        )
         values.update(episode_id=episode_id, clinician_id=actor.user_id)
         treatment_id = care_sql.insert_treatment(cur, values, utc_now(), actor.username)
         audit.append(cur, actor.username, "create", "treatment", treatment_id, after=values)
@@ -98,6 +120,7 @@ def treatments(db: Database, actor: User, episode_id: int) -> pd.DataFrame:
 
 
 # -- prescription ----------------------------------------------------------------------------------------
+
 
 def prescription(db: Database, actor: User, episode_id: int, stage: int) -> tuple[list[dict[str, Any]], bool]:
     """The exercises for the episode's current stage, and whether they are still the stage defaults."""
@@ -117,15 +140,23 @@ def save_prescription(db: Database, actor: User, episode_id: int, items: list[di
         _open_episode(cur, episode_id)
         stage, _ = sql.current_stage(cur, episode_id)
         prescription_id = care_sql.insert_prescription(cur, episode_id, stage, clean, utc_now(), actor.username)
-        audit.append(cur, actor.username, "create", "prescription", prescription_id,
-                     after={"episode_id": episode_id, "stage": stage, "items": clean})
+        audit.append(
+            cur,
+            actor.username,
+            "create",
+            "prescription",
+            prescription_id,
+            after={"episode_id": episode_id, "stage": stage, "items": clean},
+        )
     return prescription_id
 
 
 # -- suggestions -------------------------------------------------------------------------------------------
 
-def decide(db: Database, actor: User, episode_id: int, rule_id: str, accept: bool, reason: str, *,
-           today: date | None = None) -> int:
+
+def decide(
+    db: Database, actor: User, episode_id: int, rule_id: str, accept: bool, reason: str, *, today: date | None = None
+) -> int:
     """Record the clinician's decision on a suggestion. Accepting an escalation moves the tier (and
     accepting 'ready to progress' moves the stage) in the same transaction, with the same reason."""
     require(actor, Permission.EDIT)
@@ -138,16 +169,43 @@ def decide(db: Database, actor: User, episode_id: int, rule_id: str, accept: boo
     with db.transaction() as cur:
         _open_episode(cur, episode_id)
         if accept and rule.suggests_tier:
-            _change(cur, actor, episode_id, {"tier": rule.suggests_tier, "effective_on": today,
-                                              "reason": f"{rule.statement} Decision: {reason.strip()}"}, "tier", today)
+            _change(
+                cur,
+                actor,
+                episode_id,
+                {
+                    "tier": rule.suggests_tier,
+                    "effective_on": today,
+                    "reason": f"{rule.statement} Decision: {reason.strip()}",
+                },
+                "tier",
+                today,
+            )
         if accept and rule_id == "ready_to_progress":
             stage, _ = sql.current_stage(cur, episode_id)
-            _change(cur, actor, episode_id, {"stage": min(4, stage + 1), "effective_on": today,
-                                              "reason": f"Ready to progress. Decision: {reason.strip()}"}, "stage", today)
-        decision_id = care_sql.insert_decision(cur, episode_id, rule_id, "accepted" if accept else "dismissed",
-                                               reason.strip(), actor.user_id, utc_now())
-        audit.append(cur, actor.username, "accept" if accept else "dismiss", "suggestion", decision_id,
-                     after={"episode_id": episode_id, "rule_id": rule_id, "reason": reason.strip()})
+            _change(
+                cur,
+                actor,
+                episode_id,
+                {
+                    "stage": min(4, stage + 1),
+                    "effective_on": today,
+                    "reason": f"Ready to progress. Decision: {reason.strip()}",
+                },
+                "stage",
+                today,
+            )
+        decision_id = care_sql.insert_decision(
+            cur, episode_id, rule_id, "accepted" if accept else "dismissed", reason.strip(), actor.user_id, utc_now()
+        )
+        audit.append(
+            cur,
+            actor.username,
+            "accept" if accept else "dismiss",
+            "suggestion",
+            decision_id,
+            after={"episode_id": episode_id, "rule_id": rule_id, "reason": reason.strip()},
+        )
     return decision_id
 
 

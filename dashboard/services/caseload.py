@@ -1,4 +1,5 @@
 """The rules applied to episodes: one case, or the whole clinic (cached until the next write)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,13 +10,14 @@ import pandas as pd
 
 from ..domain import rules
 from ..domain.model import User
-from ..storage import caseload as caseload_sql, care as care_sql, records as records_sql
+from ..storage import care as care_sql
+from ..storage import caseload as caseload_sql
+from ..storage import records as records_sql
 from ..storage.db import Database
 from .auth import Permission, require
 from .care import effective_thresholds
 from .memo import memoised
 from .records import NotFound
-
 
 
 def evaluated_episodes(db: Database, actor: User, *, today: date | None = None) -> pd.DataFrame:
@@ -28,13 +30,14 @@ def evaluated_episodes(db: Database, actor: User, *, today: date | None = None) 
     def compute() -> pd.DataFrame:
         features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"])
         return rules.evaluate(features, thresholds, today)
+
     return memoised(db, "evaluated_episodes", (tuple(sorted(thresholds.items())), today), compute)
 
 
 @dataclass
 class CaseRules:
-    result: dict[str, Any]                  # the evaluated row for the episode
-    suggestions: list[rules.Rule]           # standing suggestions not yet decided since the last assessment
+    result: dict[str, Any]  # the evaluated row for the episode
+    suggestions: list[rules.Rule]  # standing suggestions not yet decided since the last assessment
     thresholds: dict[str, float]
 
 
@@ -65,23 +68,33 @@ def _case_rules(db: Database, episode_id: int, today: date) -> CaseRules:
 
 # -- the caseload: filters, figures, a window of rows --------------------------------------------------
 
-MAX_ROWS = 5000        # never more rows than this sent to the browser at once
-MAX_LANES = 300        # timeline lanes (each lane is about a dozen marks: under 5,000 marks in all)
+MAX_ROWS = 5000  # never more rows than this sent to the browser at once
+MAX_LANES = 300  # timeline lanes (each lane is about a dozen marks: under 5,000 marks in all)
 
-FLAG_LABELS = {"red_flag": "Red flag", "stalled": "Stalled", "escalation_due": "Escalation due",
-               "review_overdue": "Review overdue", "bridge_deficit": "Bridge deficit"}
-SORTS = {"Patient": ["family_name", "given_name"], "Last seen": ["last_assessed_on"],
-         "Next review": ["next_review_on"], "Weeks in tier": ["weeks_in_tier"], "VISA-H change": ["visa_change"],
-         "Opened": ["opened_on"]}
+FLAG_LABELS = {
+    "red_flag": "Red flag",
+    "stalled": "Stalled",
+    "escalation_due": "Escalation due",
+    "review_overdue": "Review overdue",
+    "bridge_deficit": "Bridge deficit",
+}
+SORTS = {
+    "Patient": ["family_name", "given_name"],
+    "Last seen": ["last_assessed_on"],
+    "Next review": ["next_review_on"],
+    "Weeks in tier": ["weeks_in_tier"],
+    "VISA-H change": ["visa_change"],
+    "Opened": ["opened_on"],
+}
 
 
 @dataclass
 class CaseloadFilter:
-    clinician_id: int | None = None          # None: the whole clinic
+    clinician_id: int | None = None  # None: the whole clinic
     statuses: tuple[str, ...] = ("open",)
     tiers: tuple[str, ...] = ()
     stages: tuple[int, ...] = ()
-    flags: tuple[str, ...] = ()              # every chosen flag must be raised
+    flags: tuple[str, ...] = ()  # every chosen flag must be raised
     severities: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     opened_from: date | None = None
@@ -96,8 +109,13 @@ def filter_episodes(evaluated: pd.DataFrame, f: CaseloadFilter) -> pd.DataFrame:
     mask = pd.Series(True, index=evaluated.index)
     if f.clinician_id is not None:
         mask &= evaluated["clinician_id"] == f.clinician_id
-    for column, chosen in (("status", f.statuses), ("tier", f.tiers), ("stage", f.stages),
-                           ("severity", f.severities), ("region", f.regions)):
+    for column, chosen in (
+        ("status", f.statuses),
+        ("tier", f.tiers),
+        ("stage", f.stages),
+        ("severity", f.severities),
+        ("region", f.regions),
+    ):
         if chosen:
             mask &= evaluated[column].isin(list(chosen))
     for flag in f.flags:
@@ -110,35 +128,40 @@ def filter_episodes(evaluated: pd.DataFrame, f: CaseloadFilter) -> pd.DataFrame:
     text = (f.text or "").strip().lower()
     if text:
         name = (evaluated["given_name"] + " " + evaluated["family_name"]).str.lower()
-        mask &= name.str.contains(text, regex=False) | evaluated["clinic_id"].str.lower().str.contains(text, regex=False)
+        mask &= name.str.contains(text, regex=False) | evaluated["clinic_id"].str.lower().str.contains(
+            text, regex=False
+        )
     found = evaluated[mask]
-    return found.sort_values(SORTS.get(f.sort, SORTS["Patient"]), ascending=not f.descending, na_position="last",
-                             kind="stable")
+    return found.sort_values(
+        SORTS.get(f.sort, SORTS["Patient"]), ascending=not f.descending, na_position="last", kind="stable"
+    )
 
 
 @dataclass
 class Caseload:
-    rows: pd.DataFrame        # at most MAX_ROWS, ready to show
-    total: int                # how many episodes match
-    figures: dict[str, int]   # clinic figures for the clinician scope (open episodes)
+    rows: pd.DataFrame  # at most MAX_ROWS, ready to show
+    total: int  # how many episodes match
+    figures: dict[str, int]  # clinic figures for the clinician scope (open episodes)
     offset: int
 
 
 def caseload(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, today: date | None = None) -> Caseload:
     """The figures and one window of the filtered list (kept until the next write)."""
     evaluated = evaluated_episodes(db, actor, today=today)
-    return memoised(db, "caseload", (repr(f), offset, today or date.today()),
-                    lambda: _caseload(evaluated, f, offset))
+    return memoised(db, "caseload", (repr(f), offset, today or date.today()), lambda: _caseload(evaluated, f, offset))
 
 
 def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int) -> Caseload:
     scope = evaluated if f.clinician_id is None else evaluated[evaluated["clinician_id"] == f.clinician_id]
     open_ = scope[scope["status"] == "open"]
-    figures = {f"tier:{tier}": int((open_["tier"] == tier).sum()) for tier in ("conservative", "adjunct", "regenerative")}
-    figures.update({flag: int(open_[flag].sum()) for flag in ("red_flag", "stalled", "review_overdue",
-                                                               "escalation_due")})
+    figures = {
+        f"tier:{tier}": int((open_["tier"] == tier).sum()) for tier in ("conservative", "adjunct", "regenerative")
+    }
+    figures.update(
+        {flag: int(open_[flag].sum()) for flag in ("red_flag", "stalled", "review_overdue", "escalation_due")}
+    )
     found = filter_episodes(evaluated, f)
-    window = found.iloc[offset:offset + MAX_ROWS]
+    window = found.iloc[offset : offset + MAX_ROWS]
     return Caseload(rows=present(window), total=len(found), figures=figures, offset=offset)
 
 
@@ -148,45 +171,55 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
     for column, label in FLAG_LABELS.items():
         flags = flags.where(~window[column].astype(bool), flags + "; " + label)
     flags = flags.str.lstrip("; ")
-    return pd.DataFrame({
-        "episode_id": window["episode_id"],
-        "Patient": window["given_name"] + " " + window["family_name"],
-        "Flags": flags,
-        "Tier": window["tier"].str.capitalize(),
-        "Stage": window["stage"],
-        "Weeks in tier": window["weeks_in_tier"],
-        "Last seen": pd.to_datetime(window["last_assessed_on"]),
-        "Next review": pd.to_datetime(window["next_review_on"]),
-        "VISA-H": window["visa_latest"],
-        "VISA-H change": window["visa_change"],
-        "Pain": window["pain_latest"],
-        "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce"),
-        "Clinician": window["clinician_name"],
-        "Side": window["side"].str.capitalize(),
-        "Region": window["region"].str.replace("_", " ").str.capitalize(),
-        "Clinic ID": window["clinic_id"],
-        "Status": window["status"],
-    })
+    return pd.DataFrame(
+        {
+            "episode_id": window["episode_id"],
+            "Patient": window["given_name"] + " " + window["family_name"],
+            "Flags": flags,
+            "Tier": window["tier"].str.capitalize(),
+            "Stage": window["stage"],
+            "Weeks in tier": window["weeks_in_tier"],
+            "Last seen": pd.to_datetime(window["last_assessed_on"]),
+            "Next review": pd.to_datetime(window["next_review_on"]),
+            "VISA-H": window["visa_latest"],
+            "VISA-H change": window["visa_change"],
+            "Pain": window["pain_latest"],
+            "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce"),
+            "Clinician": window["clinician_name"],
+            "Side": window["side"].str.capitalize(),
+            "Region": window["region"].str.replace("_", " ").str.capitalize(),
+            "Clinic ID": window["clinic_id"],
+            "Status": window["status"],
+        }
+    )
 
 
 def export_csv(db: Database, actor: User, f: CaseloadFilter, *, today: date | None = None) -> bytes:
     """The whole filtered list as CSV (UTF-8 with BOM so spreadsheets read accents). Audited."""
     from ..storage import audit
+
     found = filter_episodes(evaluated_episodes(db, actor, today=today), f)
     data = present(found).drop(columns=["episode_id"]).to_csv(index=False).encode("utf-8-sig")
     with db.transaction() as cur:
-        audit.append(cur, actor.username, "export", "caseload", None,
-                     after={"rows": len(found), "filter": {k: str(v) for k, v in f.__dict__.items()}})
+        audit.append(
+            cur,
+            actor.username,
+            "export",
+            "caseload",
+            None,
+            after={"rows": len(found), "filter": {k: str(v) for k, v in f.__dict__.items()}},
+        )
     return data
 
 
 # -- timeline and service views --------------------------------------------------------------------------
 
+
 @dataclass
 class Timeline:
-    lanes: pd.DataFrame        # one row per episode shown
-    periods: pd.DataFrame      # tier periods of those episodes
-    visits: pd.DataFrame       # assessment dates of those episodes
+    lanes: pd.DataFrame  # one row per episode shown
+    periods: pd.DataFrame  # tier periods of those episodes
+    visits: pd.DataFrame  # assessment dates of those episodes
     total: int
 
 
@@ -198,16 +231,31 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
 
 def _timeline(db: Database, evaluated: pd.DataFrame, f: CaseloadFilter, offset: int, today: date) -> Timeline:
     found = filter_episodes(evaluated, f)
-    window = found.iloc[offset:offset + MAX_LANES]
+    window = found.iloc[offset : offset + MAX_LANES]
     ids = [int(i) for i in window["episode_id"]]
-    lanes = pd.DataFrame({"episode_id": window["episode_id"],
-                          "lane": window["given_name"] + " " + window["family_name"] + " · " + window["clinic_id"]
-                          + " #" + window["episode_id"].astype(str)})
-    return Timeline(lanes=lanes, periods=caseload_sql.tier_periods(db, ids, today),
-                    visits=caseload_sql.assessment_dates(db, ids), total=len(found))
+    lanes = pd.DataFrame(
+        {
+            "episode_id": window["episode_id"],
+            "lane": window["given_name"]
+            + " "
+            + window["family_name"]
+            + " · "
+            + window["clinic_id"]
+            + " #"
+            + window["episode_id"].astype(str),
+        }
+    )
+    return Timeline(
+        lanes=lanes,
+        periods=caseload_sql.tier_periods(db, ids, today),
+        visits=caseload_sql.assessment_dates(db, ids),
+        total=len(found),
+    )
 
 
-def service_views(db: Database, actor: User, *, weeks_back: int = 104, today: date | None = None) -> dict[str, pd.DataFrame]:
+def service_views(
+    db: Database, actor: User, *, weeks_back: int = 104, today: date | None = None
+) -> dict[str, pd.DataFrame]:
     """Clinic-level aggregates, all computed in DuckDB; cached until the next write."""
     require(actor, Permission.VIEW)
     today = today or date.today()
@@ -216,10 +264,16 @@ def service_views(db: Database, actor: User, *, weeks_back: int = 104, today: da
 
 def _service_views(db: Database, weeks_back: int, today: date) -> dict[str, pd.DataFrame]:
     from datetime import timedelta
+
     from ..domain.model import EXPECTED_RECOVERY_WEEKS
+
     discharge = caseload_sql.time_to_discharge(db)
-    expected = pd.DataFrame([{"severity": str(s), "expected_low": lo, "expected_high": hi}
-                             for s, (lo, hi) in EXPECTED_RECOVERY_WEEKS.items()])
+    expected = pd.DataFrame(
+        [
+            {"severity": str(s), "expected_low": lo, "expected_high": hi}
+            for s, (lo, hi) in EXPECTED_RECOVERY_WEEKS.items()
+        ]
+    )
     return {
         "per_week": caseload_sql.open_per_tier_by_week(db, today - timedelta(weeks=weeks_back), today),
         "tier_weeks": caseload_sql.weeks_in_each_tier(db, today),

@@ -1,4 +1,5 @@
 """What the case page shows about one episode, gathered in one call."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from .records import NotFound
 @dataclass
 class CaseView:
     episode: dict[str, Any]
-    assessments: pd.DataFrame       # newest first
-    imaging: pd.DataFrame           # newest first
+    assessments: pd.DataFrame  # newest first
+    imaging: pd.DataFrame  # newest first
     addenda: pd.DataFrame
     tiers: pd.DataFrame
     stages: pd.DataFrame
@@ -30,8 +31,10 @@ class CaseView:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if (isinstance(v, float) and v != v) or v is pd.NA else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {k: (None if (isinstance(v, float) and v != v) or v is pd.NA else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def case_view(db: Database, actor: User, episode_id: int, *, today: date | None = None) -> CaseView:
@@ -54,8 +57,12 @@ def _case_view(db: Database, episode_id: int, today: date) -> CaseView:
     if hasattr(tier_start, "date"):
         tier_start = tier_start.date()
     return CaseView(
-        episode=ep, assessments=assessments, imaging=imaging, addenda=sql.addenda_for_episode(db, episode_id),
-        tiers=tiers, stages=sql.stage_history(db, episode_id),
+        episode=ep,
+        assessments=assessments,
+        imaging=imaging,
+        addenda=sql.addenda_for_episode(db, episode_id),
+        tiers=tiers,
+        stages=sql.stage_history(db, episode_id),
         red_flags=rules.red_flags(latest[0] if latest else None, _records(imaging)) if ep["status"] == "open" else [],
         weeks_in_episode=max(0, (end - ep["opened_on"]).days // 7),
         weeks_in_tier=max(0, (end - tier_start).days // 7),

@@ -1,4 +1,5 @@
 """Opening a clinic database and the clinic-wide facts every page shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,19 +1,23 @@
 """Handouts for episodes: gather the case's data, build the PDF (pure), and record each one issued
 (who, when, episode, content version, SHA-256) with a copy archived under reports/<date>/."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from .. import config
 from ..domain.model import User
 from ..handout_pdf import CONTENT_VERSION, BuiltPdf, Exercise, HandoutData, HandoutOptions, build_handouts
-from ..storage import audit, care as care_sql, handouts as handout_sql, records as sql
+from ..storage import audit
+from ..storage import care as care_sql
+from ..storage import handouts as handout_sql
+from ..storage import records as sql
 from ..storage.db import Database, utc_now
 from .auth import Permission, require
 from .care import effective_thresholds, prescription
@@ -32,17 +36,27 @@ def handout_data(db: Database, actor: User, episode_id: int, *, today: date | No
     t = effective_thresholds(db)
     return HandoutData(
         clinic_name=clinic.get("clinic_name") or "Hamstring clinic",
-        patient_name=f"{ep['given_name']} {ep['family_name']}", side=ep["side"], region=ep["region"],
-        severity=ep["severity"], tier=ep["tier"], stage=int(ep["stage"]),
-        exercises=[Exercise(**item) for item in items], clinician_name=ep["clinician_name"] or "",
-        issued_on=today or date.today(), next_review_on=sql.next_review_on(db, episode_id),
-        treatments=current["kind"].drop_duplicates().tolist(), pain_green_max=t["pain_green_max"],
-        pain_amber_max=t["pain_amber_max"], clinic_phone=clinic.get("clinic_phone") or None,
-        clinic_url=clinic.get("clinic_url") or None)
+        patient_name=f"{ep['given_name']} {ep['family_name']}",
+        side=ep["side"],
+        region=ep["region"],
+        severity=ep["severity"],
+        tier=ep["tier"],
+        stage=int(ep["stage"]),
+        exercises=[Exercise(**item) for item in items],
+        clinician_name=ep["clinician_name"] or "",
+        issued_on=today or date.today(),
+        next_review_on=sql.next_review_on(db, episode_id),
+        treatments=current["kind"].drop_duplicates().tolist(),
+        pain_green_max=t["pain_green_max"],
+        pain_amber_max=t["pain_amber_max"],
+        clinic_phone=clinic.get("clinic_phone") or None,
+        clinic_url=clinic.get("clinic_url") or None,
+    )
 
 
-def build_for_episode(db: Database, actor: User, episode_id: int, options: HandoutOptions | None = None,
-                      *, today: date | None = None) -> BuiltPdf:
+def build_for_episode(
+    db: Database, actor: User, episode_id: int, options: HandoutOptions | None = None, *, today: date | None = None
+) -> BuiltPdf:
     """The handout's bytes, not recorded (a preview)."""
     return build_handouts([handout_data(db, actor, episode_id, today=today)], options)
 
@@ -57,8 +71,15 @@ class Issued:
     warnings: list[str]
 
 
-def issue(db: Database, actor: User, episode_id: int, options: HandoutOptions | None = None, *,
-          today: date | None = None, reports_dir: Path | None = None) -> Issued:
+def issue(
+    db: Database,
+    actor: User,
+    episode_id: int,
+    options: HandoutOptions | None = None,
+    *,
+    today: date | None = None,
+    reports_dir: Path | None = None,
+) -> Issued:
     """Build, archive and record one handout given to the patient."""
     require(actor, Permission.ISSUE_HANDOUT)
     options = options or HandoutOptions()
@@ -73,17 +94,45 @@ def issue(db: Database, actor: User, episode_id: int, options: HandoutOptions | 
         tmp.write_bytes(built.data)
         tmp.replace(path)
     with db.transaction() as cur:
-        handout_id = handout_sql.insert_issue(cur, episode_id, utc_now(), today, actor.username, CONTENT_VERSION,
-                                              options.page_size, options.large_print, digest, str(path))
-        audit.append(cur, actor.username, "issue", "handout", handout_id,
-                     after={"episode_id": episode_id, "sha256": digest, "path": str(path),
-                            "page_size": options.page_size, "large_print": options.large_print})
+        handout_id = handout_sql.insert_issue(
+            cur,
+            episode_id,
+            utc_now(),
+            today,
+            actor.username,
+            CONTENT_VERSION,
+            options.page_size,
+            options.large_print,
+            digest,
+            str(path),
+        )
+        audit.append(
+            cur,
+            actor.username,
+            "issue",
+            "handout",
+            handout_id,
+            after={
+                "episode_id": episode_id,
+                "sha256": digest,
+                "path": str(path),
+                "page_size": options.page_size,
+                "large_print": options.large_print,
+            },
+        )
     return Issued(handout_id, episode_id, built.data, digest, path, built.warnings)
 
 
-def issue_many(db: Database, actor: User, episode_ids: list[int], options: HandoutOptions | None = None, *,
-               progress: Callable[[int, int], None] | None = None, today: date | None = None,
-               reports_dir: Path | None = None) -> list[Issued]:
+def issue_many(
+    db: Database,
+    actor: User,
+    episode_ids: list[int],
+    options: HandoutOptions | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    today: date | None = None,
+    reports_dir: Path | None = None,
+) -> list[Issued]:
     require(actor, Permission.ISSUE_HANDOUT)
     done = []
     for n, episode_id in enumerate(episode_ids, start=1):
@@ -95,8 +144,10 @@ def issue_many(db: Database, actor: User, episode_ids: list[int], options: Hando
 
 def combined_pdf(issued: list[Issued]) -> bytes:
     """The issued handouts as one file to print (each handout's pages, in order)."""
-    from pypdf import PdfWriter
     import io
+
+    from pypdf import PdfWriter
+
     writer = PdfWriter()
     for item in issued:
         writer.append(io.BytesIO(item.data))

@@ -5,6 +5,7 @@ Optional: sex, phone, email; and side, region, onset_date, clinician (a username
 episode for the patient, with optional severity (default moderate) and onset_type (default gradual).
 The whole file is checked first; one bad row and nothing is imported.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,9 @@ from typing import Any
 
 from ..domain import validation
 from ..domain.model import FieldProblems, User
-from ..storage import audit, records as sql, users as user_sql
+from ..storage import audit
+from ..storage import records as sql
+from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
 from .auth import Permission, require
 from .records import insert_new_episode
@@ -30,14 +33,20 @@ def _read_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FieldProblems({"file": f"The file is not UTF-8 text (byte {exc.start}). Save it as 'CSV UTF-8' and try again."})
+        raise FieldProblems(
+            {"file": f"The file is not UTF-8 text (byte {exc.start}). Save it as 'CSV UTF-8' and try again."}
+        ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise FieldProblems({"header": f"Missing required column(s): {', '.join(missing)}. "
-                                       f"The first line must name the columns: {', '.join(REQUIRED)}."})
+        raise FieldProblems(
+            {
+                "header": f"Missing required column(s): {', '.join(missing)}. "
+                f"The first line must name the columns: {', '.join(REQUIRED)}."
+            }
+        )
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if unknown:
         raise FieldProblems({"header": f"Unknown column(s): {', '.join(unknown)}."})
@@ -74,15 +83,24 @@ def check_file(db: Database, data: bytes, *, today: date | None = None) -> list[
         episode = None
         if any((row.get(c) or "").strip() for c in EPISODE_COLUMNS):
             username = (row.get("clinician") or "").strip().lower()
-            raw = {"side": row.get("side"), "region": row.get("region"), "onset_date": row.get("onset_date"),
-                   "severity": row.get("severity") or "moderate", "onset_type": row.get("onset_type") or "gradual",
-                   "clinician_id": clinicians.get(username)}
-            episode_check = validation.check_episode(raw, date_of_birth=patient_check.clean.get("date_of_birth"),
-                                                     today=today)
+            raw = {
+                "side": row.get("side"),
+                "region": row.get("region"),
+                "onset_date": row.get("onset_date"),
+                "severity": row.get("severity") or "moderate",
+                "onset_type": row.get("onset_type") or "gradual",
+                "clinician_id": clinicians.get(username),
+            }
+            episode_check = validation.check_episode(
+                raw, date_of_birth=patient_check.clean.get("date_of_birth"), today=today
+            )
             for name, text in episode_check.problems.items():
                 if name == "clinician_id":
-                    text = (f"Clinician '{row.get('clinician')}' is not an active clinician's username."
-                            if username else "An episode needs the clinician's username.")
+                    text = (
+                        f"Clinician '{row.get('clinician')}' is not an active clinician's username."
+                        if username
+                        else "An episode needs the clinician's username."
+                    )
                 texts.append(text)
             episode = episode_check.clean
         if texts:
@@ -103,14 +121,24 @@ def import_patients_csv(db: Database, actor: User, data: bytes, *, today: date |
     with db.transaction() as cur:
         for patient_values, episode_values in clean:
             if sql.patient_id_for_clinic_id(cur, patient_values["clinic_id"]) is not None:
-                raise FieldProblems({"file": f"Clinic ID {patient_values['clinic_id']} was added by someone else "
-                                             "while the file was checked; nothing imported."})
+                raise FieldProblems(
+                    {
+                        "file": f"Clinic ID {patient_values['clinic_id']} was added by someone else "
+                        "while the file was checked; nothing imported."
+                    }
+                )
             patient_id = sql.insert_patient(cur, patient_values, at, actor.username)
             audit.append(cur, actor.username, "create", "patient", patient_id, after=patient_values)
             if episode_values:
                 episode_values["patient_id"] = patient_id
                 insert_new_episode(cur, actor, episode_values)
                 episodes += 1
-        audit.append(cur, actor.username, "import", "patients", None,
-                     after={"rows": len(clean), "episodes": episodes, "sha256": hashlib.sha256(data).hexdigest()})
+        audit.append(
+            cur,
+            actor.username,
+            "import",
+            "patients",
+            None,
+            after={"rows": len(clean), "episodes": episodes, "sha256": hashlib.sha256(data).hexdigest()},
+        )
     return {"patients": len(clean), "episodes": episodes}

@@ -3,11 +3,13 @@
 The key includes ``db.generation``, which every committed transaction bumps; this process is the
 file's only writer (DuckDB's file lock), so a cached value is never stale.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from ..storage.db import Database
 

@@ -1,6 +1,7 @@
 """The clinic record: the one API the pages, the CLI and the tests use to read and change patients,
 episodes, assessments and imaging. Every function checks the actor's role, validates, writes in one
 transaction and appends the audit trail in that same transaction."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,9 +10,11 @@ from typing import Any
 import pandas as pd
 
 from ..domain import validation
-from ..domain.model import FieldProblems, PROVOCATION_TESTS, RED_FLAG_CODES, Tier, User
+from ..domain.model import PROVOCATION_TESTS, RED_FLAG_CODES, FieldProblems, Tier, User
 from ..domain.validation import require_valid
-from ..storage import audit, records as sql, users as user_sql
+from ..storage import audit
+from ..storage import records as sql
+from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
 from .auth import Permission, require
 
@@ -21,8 +24,10 @@ class StaleRecord(Exception):
 
     def __init__(self, what: str, by: str | None, at: Any):
         when = f"{at:%Y-%m-%d %H:%M} UTC" if at else "just now"
-        super().__init__(f"This {what} was changed by {by or 'another user'} at {when} after you opened it. "
-                         "Your changes are still in the form: check theirs, then save again.")
+        super().__init__(
+            f"This {what} was changed by {by or 'another user'} at {when} after you opened it. "
+            "Your changes are still in the form: check theirs, then save again."
+        )
         self.by, self.at = by, at
 
 
@@ -39,6 +44,7 @@ def _today(today: date | None) -> date:
 
 
 # -- patients --------------------------------------------------------------------------------------
+
 
 def _taken_message(clinic_id: str) -> str:
     return f"Another patient already has clinic ID {clinic_id}."
@@ -62,6 +68,7 @@ def _refuse_taken_clinic_id(cur, clinic_id: str, patient_id: int | None) -> None
     if other is not None and other != patient_id:
         raise FieldProblems({"clinic_id": _taken_message(clinic_id)})
 
+
 def create_patient(db: Database, actor: User, raw: dict[str, Any], *, today: date | None = None) -> int:
     require(actor, Permission.EDIT)
     values = _valid_patient(db, raw, _today(today), None)
@@ -72,8 +79,9 @@ def create_patient(db: Database, actor: User, raw: dict[str, Any], *, today: dat
     return patient_id
 
 
-def update_patient(db: Database, actor: User, patient_id: int, raw: dict[str, Any], expected_version: int,
-                   *, today: date | None = None) -> None:
+def update_patient(
+    db: Database, actor: User, patient_id: int, raw: dict[str, Any], expected_version: int, *, today: date | None = None
+) -> None:
     require(actor, Permission.EDIT)
     values = _valid_patient(db, raw, _today(today), patient_id)
     with db.transaction() as cur:
@@ -83,8 +91,9 @@ def update_patient(db: Database, actor: User, patient_id: int, raw: dict[str, An
         _refuse_taken_clinic_id(cur, values["clinic_id"], patient_id)
         if not sql.update_patient(cur, patient_id, values, expected_version, utc_now(), actor.username):
             raise StaleRecord("patient", before["updated_by"], before["updated_at"])
-        audit.append(cur, actor.username, "update", "patient", patient_id,
-                     before={k: before[k] for k in values}, after=values)
+        audit.append(
+            cur, actor.username, "update", "patient", patient_id, before={k: before[k] for k in values}, after=values
+        )
 
 
 def find_patients(db: Database, actor: User, text: str, limit: int = 50) -> pd.DataFrame:
@@ -112,6 +121,7 @@ def clinicians(db: Database, actor: User) -> list[dict[str, Any]]:
 
 # -- episodes --------------------------------------------------------------------------------------
 
+
 def open_episode(db: Database, actor: User, patient_id: int, raw: dict[str, Any], *, today: date | None = None) -> int:
     """Open an episode of care; it starts in the conservative tier at loading stage 1 (CLINICAL.md §3)."""
     require(actor, Permission.EDIT)
@@ -119,8 +129,9 @@ def open_episode(db: Database, actor: User, patient_id: int, raw: dict[str, Any]
         person = sql.patient_row(cur, patient_id)
         if person is None:
             raise NotFound("No such patient.")
-        values = require_valid(validation.check_episode(raw, date_of_birth=person["date_of_birth"],
-                                                        today=_today(today)))
+        values = require_valid(
+            validation.check_episode(raw, date_of_birth=person["date_of_birth"], today=_today(today))
+        )
         clinician = user_sql.user_row(cur, values["clinician_id"])
         if clinician is None or not clinician["active"] or clinician["role"] == "read_only":
             raise FieldProblems({"clinician_id": "Choose an active clinician."})
@@ -133,16 +144,31 @@ def insert_new_episode(cur, actor: User, values: dict[str, Any]) -> int:
     values["status"] = "open"
     at = utc_now()
     episode_id = sql.insert_episode(cur, values, at, actor.username)
-    sql.insert_tier_change(cur, episode_id, Tier.CONSERVATIVE, values["opened_on"],
-                           "Episode opened: everyone starts with conservative care", values["clinician_id"], at)
-    sql.insert_stage_change(cur, episode_id, 1, values["opened_on"],
-                            "Episode opened: loading starts at stage 1 (isometrics)", values["clinician_id"], at)
+    sql.insert_tier_change(
+        cur,
+        episode_id,
+        Tier.CONSERVATIVE,
+        values["opened_on"],
+        "Episode opened: everyone starts with conservative care",
+        values["clinician_id"],
+        at,
+    )
+    sql.insert_stage_change(
+        cur,
+        episode_id,
+        1,
+        values["opened_on"],
+        "Episode opened: loading starts at stage 1 (isometrics)",
+        values["clinician_id"],
+        at,
+    )
     audit.append(cur, actor.username, "create", "episode", episode_id, after=values)
     return episode_id
 
 
-def close_episode(db: Database, actor: User, episode_id: int, raw: dict[str, Any], expected_version: int,
-                  *, today: date | None = None) -> None:
+def close_episode(
+    db: Database, actor: User, episode_id: int, raw: dict[str, Any], expected_version: int, *, today: date | None = None
+) -> None:
     """Discharge an episode or record that it was referred on."""
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
@@ -151,13 +177,19 @@ def close_episode(db: Database, actor: User, episode_id: int, raw: dict[str, Any
             raise NotFound("No such episode.")
         if before["status"] != "open":
             raise RecordLocked("This episode is already closed.")
-        values = require_valid(validation.check_closing(
-            raw, opened_on=before["opened_on"], last_assessed=sql.last_assessed_on(cur, episode_id),
-            today=_today(today)))
+        values = require_valid(
+            validation.check_closing(
+                raw,
+                opened_on=before["opened_on"],
+                last_assessed=sql.last_assessed_on(cur, episode_id),
+                today=_today(today),
+            )
+        )
         if not sql.close_episode(cur, episode_id, values, expected_version, utc_now(), actor.username):
             raise StaleRecord("episode", before["updated_by"], before["updated_at"])
-        audit.append(cur, actor.username, "close", "episode", episode_id,
-                     before={k: before[k] for k in values}, after=values)
+        audit.append(
+            cur, actor.username, "close", "episode", episode_id, before={k: before[k] for k in values}, after=values
+        )
 
 
 def episode(db: Database, actor: User, episode_id: int) -> dict[str, Any]:
@@ -170,8 +202,10 @@ def episode(db: Database, actor: User, episode_id: int) -> dict[str, Any]:
 
 # -- assessments -----------------------------------------------------------------------------------
 
-def record_assessment(db: Database, actor: User, episode_id: int, raw: dict[str, Any],
-                      *, today: date | None = None) -> int:
+
+def record_assessment(
+    db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None
+) -> int:
     """Validate and save one assessment (a draft until signed). All or nothing."""
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
@@ -188,8 +222,15 @@ def record_assessment(db: Database, actor: User, episode_id: int, raw: dict[str,
     return assessment_id
 
 
-def update_draft(db: Database, actor: User, assessment_id: int, raw: dict[str, Any], expected_version: int,
-                 *, today: date | None = None) -> None:
+def update_draft(
+    db: Database,
+    actor: User,
+    assessment_id: int,
+    raw: dict[str, Any],
+    expected_version: int,
+    *,
+    today: date | None = None,
+) -> None:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         before = sql.assessment_row(cur, assessment_id)
@@ -198,11 +239,20 @@ def update_draft(db: Database, actor: User, assessment_id: int, raw: dict[str, A
         if before["signed_at"] is not None:
             raise RecordLocked("This assessment is signed and cannot be changed; add an addendum instead.")
         ep = sql.episode_row(cur, before["episode_id"])
+        if ep is None:
+            raise NotFound("No such episode.")
         values = require_valid(validation.check_assessment(raw, episode=ep, today=_today(today)))
         if not sql.update_draft_assessment(cur, assessment_id, values, expected_version, utc_now(), actor.username):
             raise StaleRecord("assessment", before["updated_by"], before["updated_at"])
-        audit.append(cur, actor.username, "update", "assessment", assessment_id,
-                     before={k: before.get(k) for k in values}, after=values)
+        audit.append(
+            cur,
+            actor.username,
+            "update",
+            "assessment",
+            assessment_id,
+            before={k: before.get(k) for k in values},
+            after=values,
+        )
 
 
 def sign_assessment(db: Database, actor: User, assessment_id: int) -> None:
@@ -233,8 +283,14 @@ def add_addendum(db: Database, actor: User, assessment_id: int, reason: str, bod
         if before["signed_at"] is None:
             raise RecordLocked("This assessment is still a draft: edit it directly, then sign it.")
         addendum_id = sql.insert_addendum(cur, assessment_id, reason.strip(), body.strip(), utc_now(), actor.username)
-        audit.append(cur, actor.username, "amend", "assessment", assessment_id,
-                     after={"addendum_id": addendum_id, "reason": reason.strip(), "body": body.strip()})
+        audit.append(
+            cur,
+            actor.username,
+            "amend",
+            "assessment",
+            assessment_id,
+            after={"addendum_id": addendum_id, "reason": reason.strip(), "body": body.strip()},
+        )
     return addendum_id
 
 
@@ -260,18 +316,38 @@ def my_drafts(db: Database, actor: User) -> pd.DataFrame:
     """The actor's unsigned assessments (shown on every page: kept until the next write)."""
     require(actor, Permission.VIEW)
     from .memo import memoised
+
     return memoised(db, "drafts", actor.username, lambda: sql.unsigned_assessments(db, actor.username))
 
 
 # Fields a review carries forward from the previous visit. The date, the PROMs of the day, the red-flag
 # answers and the free text are asked afresh each time.
 CARRY_FORWARD = (
-    "pain_avg", "pain_worst", "pain_task", "pain_task_name", "sitting_minutes", "morning_stiffness",
-    "next_morning", "aggravating", "previous_injury", "low_back_pain", "nirschl_phase",
-    *[f"visa_h_{n}" for n in range(1, 9)], "palpation_left", "palpation_right",
-    *[f"test_{t.code}" for t in PROVOCATION_TESTS], *[f"test_{t.code}_pain" for t in PROVOCATION_TESTS],
-    "bridge_reps_left", "bridge_reps_right", "bridge_pain_left", "bridge_pain_right",
-    "strength_method", "strength_unit", "strength_range", "strength_left", "strength_right",
+    "pain_avg",
+    "pain_worst",
+    "pain_task",
+    "pain_task_name",
+    "sitting_minutes",
+    "morning_stiffness",
+    "next_morning",
+    "aggravating",
+    "previous_injury",
+    "low_back_pain",
+    "nirschl_phase",
+    *[f"visa_h_{n}" for n in range(1, 9)],
+    "palpation_left",
+    "palpation_right",
+    *[f"test_{t.code}" for t in PROVOCATION_TESTS],
+    *[f"test_{t.code}_pain" for t in PROVOCATION_TESTS],
+    "bridge_reps_left",
+    "bridge_reps_right",
+    "bridge_pain_left",
+    "bridge_pain_right",
+    "strength_method",
+    "strength_unit",
+    "strength_range",
+    "strength_left",
+    "strength_right",
 )
 
 
@@ -292,15 +368,21 @@ def assessment_defaults(db: Database, actor: User, episode_id: int) -> dict[str,
 
 # -- imaging ---------------------------------------------------------------------------------------
 
-def record_imaging(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None) -> int:
+
+def record_imaging(
+    db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None
+) -> int:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         ep = sql.episode_row(cur, episode_id)
         if ep is None:
             raise NotFound("No such episode.")
         person = sql.patient_row(cur, ep["patient_id"])
-        values = require_valid(validation.check_imaging(raw, episode=ep, date_of_birth=person["date_of_birth"],
-                                                        today=_today(today)))
+        if person is None:
+            raise NotFound("No such patient.")
+        values = require_valid(
+            validation.check_imaging(raw, episode=ep, date_of_birth=person["date_of_birth"], today=_today(today))
+        )
         values["episode_id"] = episode_id
         imaging_id = sql.insert_imaging(cur, values, utc_now(), actor.username)
         audit.append(cur, actor.username, "create", "imaging", imaging_id, after=values)

@@ -1,19 +1,25 @@
 """Bulk loading of whole tables from data frames (the demo clinic). DuckDB's INSERT ... BY NAME matches
 the frame's columns to the table's; the rest take their defaults."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 # table: (statement, the id sequence to move past ids given explicitly, or None)
 _LOADS = {
-    "users": ("INSERT INTO users BY NAME SELECT * FROM bulk_frame",
-              "SELECT max(nextval('user_id_seq')) FROM range(?)"),
-    "patients": ("INSERT INTO patients BY NAME SELECT * FROM bulk_frame",
-                 "SELECT max(nextval('patient_id_seq')) FROM range(?)"),
-    "episodes": ("INSERT INTO episodes BY NAME SELECT * FROM bulk_frame",
-                 "SELECT max(nextval('episode_id_seq')) FROM range(?)"),
-    "assessments": ("INSERT INTO assessments BY NAME SELECT * FROM bulk_frame",
-                    "SELECT max(nextval('assessment_id_seq')) FROM range(?)"),
+    "users": ("INSERT INTO users BY NAME SELECT * FROM bulk_frame", "SELECT max(nextval('user_id_seq')) FROM range(?)"),
+    "patients": (
+        "INSERT INTO patients BY NAME SELECT * FROM bulk_frame",
+        "SELECT max(nextval('patient_id_seq')) FROM range(?)",
+    ),
+    "episodes": (
+        "INSERT INTO episodes BY NAME SELECT * FROM bulk_frame",
+        "SELECT max(nextval('episode_id_seq')) FROM range(?)",
+    ),
+    "assessments": (
+        "INSERT INTO assessments BY NAME SELECT * FROM bulk_frame",
+        "SELECT max(nextval('assessment_id_seq')) FROM range(?)",
+    ),
     "tier_changes": ("INSERT INTO tier_changes BY NAME SELECT * FROM bulk_frame", None),
     "stage_changes": ("INSERT INTO stage_changes BY NAME SELECT * FROM bulk_frame", None),
     "imaging_reports": ("INSERT INTO imaging_reports BY NAME SELECT * FROM bulk_frame", None),

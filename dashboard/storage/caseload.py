@@ -4,6 +4,7 @@ here in DuckDB; Python only sees one row per episode (or per period).
 arg_min/arg_max ("the value at the first/latest date") are DuckDB's; in PostgreSQL the same is
 (array_agg(x ORDER BY d))[1] or a DISTINCT ON subquery.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -89,8 +90,10 @@ ORDER BY e.episode_id
 
 
 # the latest change wins; on the same day, the one recorded last
-_ORDER = {"order_tier": "date_diff('day', DATE '1900-01-01', effective_on) * 100000000 + tier_change_id",
-          "order_stage": "date_diff('day', DATE '1900-01-01', effective_on) * 100000000 + stage_change_id"}
+_ORDER = {
+    "order_tier": "date_diff('day', DATE '1900-01-01', effective_on) * 100000000 + tier_change_id",
+    "order_stage": "date_diff('day', DATE '1900-01-01', effective_on) * 100000000 + stage_change_id",
+}
 
 
 def episode_features(db: Database, *, pain_amber_max: float, episode_id: int | None = None) -> pd.DataFrame:
@@ -101,21 +104,24 @@ def episode_features(db: Database, *, pain_amber_max: float, episode_id: int | N
 
 
 # Tier periods: each change runs until the next one, or the episode's closing, or the given open end.
-_PERIODS = ("SELECT t.episode_id, t.tier, t.effective_on AS start,"
-            "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id"
-            "                ORDER BY t.effective_on, t.tier_change_id), e.closed_on, CAST(? AS DATE)) AS finish"
-            " FROM tier_changes t JOIN episodes e USING (episode_id)")
+_PERIODS = (
+    "SELECT t.episode_id, t.tier, t.effective_on AS start,"
+    "       coalesce(lead(t.effective_on) OVER (PARTITION BY t.episode_id"
+    "                ORDER BY t.effective_on, t.tier_change_id), e.closed_on, CAST(? AS DATE)) AS finish"
+    " FROM tier_changes t JOIN episodes e USING (episode_id)"
+)
 
 
 def tier_periods(db: Database, episode_ids: list[int], today: date) -> pd.DataFrame:
     """Tier periods (start, finish) of the given episodes; a running period ends today."""
-    return db.frame(f"SELECT * FROM ({_PERIODS}) WHERE list_contains(?, episode_id) ORDER BY episode_id, start",
-                    [today, episode_ids])
+    return db.frame(
+        f"SELECT * FROM ({_PERIODS}) WHERE list_contains(?, episode_id) ORDER BY episode_id, start",
+        [today, episode_ids],
+    )
 
 
 def assessment_dates(db: Database, episode_ids: list[int]) -> pd.DataFrame:
-    return db.frame("SELECT episode_id, assessed_on FROM assessments WHERE list_contains(?, episode_id)",
-                    [episode_ids])
+    return db.frame("SELECT episode_id, assessed_on FROM assessments WHERE list_contains(?, episode_id)", [episode_ids])
 
 
 def open_per_tier_by_week(db: Database, start: date, today: date) -> pd.DataFrame:
@@ -126,7 +132,9 @@ def open_per_tier_by_week(db: Database, start: date, today: date) -> pd.DataFram
         f" periods AS ({_PERIODS})"
         " SELECT w.week, p.tier, count(*) AS episodes"
         " FROM weeks w JOIN periods p ON p.start <= w.week AND p.finish > w.week"
-        " GROUP BY ALL ORDER BY w.week, p.tier", [start, today, today + timedelta(days=1)])
+        " GROUP BY ALL ORDER BY w.week, p.tier",
+        [start, today, today + timedelta(days=1)],
+    )
 
 
 def weeks_in_each_tier(db: Database, today: date) -> pd.DataFrame:
@@ -137,7 +145,9 @@ def weeks_in_each_tier(db: Database, today: date) -> pd.DataFrame:
         "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.5) AS median_weeks,"
         "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.25) AS q1_weeks,"
         "        quantile_cont(date_diff('day', start, finish) / 7.0, 0.75) AS q3_weeks"
-        " FROM periods GROUP BY tier ORDER BY tier", [today])
+        " FROM periods GROUP BY tier ORDER BY tier",
+        [today],
+    )
 
 
 def time_to_discharge(db: Database) -> pd.DataFrame:
@@ -147,4 +157,5 @@ def time_to_discharge(db: Database) -> pd.DataFrame:
         "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.5) AS median_weeks,"
         "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.25) AS q1_weeks,"
         "       quantile_cont(date_diff('day', opened_on, closed_on) / 7.0, 0.75) AS q3_weeks"
-        " FROM episodes WHERE status = 'discharged' AND closed_on IS NOT NULL GROUP BY severity ORDER BY severity")
+        " FROM episodes WHERE status = 'discharged' AND closed_on IS NOT NULL GROUP BY severity ORDER BY severity"
+    )

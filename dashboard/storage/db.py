@@ -5,14 +5,16 @@ writes are serialised inside the process, short explicit transactions, and numbe
 recorded in ``schema_version``. DuckDB itself allows a single writing process per file; a second
 process gets ``DatabaseInUse`` with a message a person can act on.
 """
+
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -28,7 +30,7 @@ class DatabaseError(RuntimeError):
 
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every TIMESTAMP column holds."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _migration_files() -> list[tuple[int, str, str]]:
@@ -90,7 +92,7 @@ class Database:
         with self.cursor() as cur:
             result = cur.execute(sql, list(params))
             names = [d[0] for d in result.description]
-            return [dict(zip(names, row)) for row in result.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
     def row(self, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:
         found = self.rows(sql, params)
@@ -120,10 +122,8 @@ class Database:
                 with _generations_lock:
                     _generations[self._key] = _generations.get(self._key, 0) + 1
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cur.close()
@@ -133,10 +133,10 @@ class Database:
         with self.cursor() as cur:
             exists = cur.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if not exists:
                 return 0
-            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
     def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the file's version, each in its own transaction."""
@@ -152,8 +152,7 @@ class Database:
                 if number <= current:
                     continue
                 with self.transaction() as cur:
-                    for statement in _split_sql(sql):
-                        cur.execute(statement)
+                    cur.execute(sql)  # DuckDB runs a whole multi-statement script
                     cur.execute(
                         "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                         [number, name, utc_now()],
@@ -165,6 +164,7 @@ class Database:
         """Copy the whole database to ``target`` consistently: writes wait on the lock while the WAL is
         checkpointed into the file and the file is copied; reads go on."""
         import shutil
+
         with self._write_lock:
             with self.cursor() as cur:
                 cur.execute("CHECKPOINT")
@@ -178,13 +178,6 @@ class Database:
 
     def close(self) -> None:
         self._conn.close()
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration file (no semicolons inside literals in our migrations)."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    text = "\n".join(line.split(" -- ")[0] if " -- " in line else line for line in lines)
-    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def latest_migration() -> int:

@@ -1,4 +1,5 @@
 """SQL for the record of issued handouts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,12 +9,23 @@ import pandas as pd
 from .db import Database
 
 
-def insert_issue(cur, episode_id: int, at: datetime, on: date, by: str, version: str, page_size: str,
-                 large_print: bool, sha256: str, path: str) -> int:
+def insert_issue(
+    cur,
+    episode_id: int,
+    at: datetime,
+    on: date,
+    by: str,
+    version: str,
+    page_size: str,
+    large_print: bool,
+    sha256: str,
+    path: str,
+) -> int:
     return cur.execute(
         "INSERT INTO handouts_issued (episode_id, issued_at, issued_on, issued_by, content_version, page_size,"
         " large_print, sha256, archive_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING handout_id",
-        [episode_id, at, on, by, version, page_size, large_print, sha256, path]).fetchone()[0]
+        [episode_id, at, on, by, version, page_size, large_print, sha256, path],
+    ).fetchone()[0]
 
 
 def issued_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
@@ -21,9 +33,14 @@ def issued_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
 
 
 def episodes_seen_on(db: Database, day: date) -> list[int]:
-    return [r["episode_id"] for r in db.rows(
-        "SELECT DISTINCT a.episode_id FROM assessments a JOIN episodes e USING (episode_id)"
-        " WHERE a.assessed_on = ? AND e.status = 'open' ORDER BY 1", [day])]
+    return [
+        r["episode_id"]
+        for r in db.rows(
+            "SELECT DISTINCT a.episode_id FROM assessments a JOIN episodes e USING (episode_id)"
+            " WHERE a.assessed_on = ? AND e.status = 'open' ORDER BY 1",
+            [day],
+        )
+    ]
 
 
 def open_episode_ids(db: Database) -> list[int]:
@@ -31,5 +48,10 @@ def open_episode_ids(db: Database) -> list[int]:
 
 
 def archive_paths_for_patient(cur, patient_id: int) -> list[str]:
-    return [r[0] for r in cur.execute("SELECT h.archive_path FROM handouts_issued h JOIN episodes e USING (episode_id)"
-                                      " WHERE e.patient_id = ?", [patient_id]).fetchall()]
+    return [
+        r[0]
+        for r in cur.execute(
+            "SELECT h.archive_path FROM handouts_issued h JOIN episodes e USING (episode_id) WHERE e.patient_id = ?",
+            [patient_id],
+        ).fetchall()
+    ]

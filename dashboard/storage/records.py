@@ -4,6 +4,7 @@ Plain functions. Readers take the ``Database``; writers take the cursor of the c
 that a service can make several writes (and their audit rows) atomic. Column names only ever come
 from the fixed tuples below; every value is a parameter.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,42 +15,127 @@ import pandas as pd
 from .db import Database
 
 PATIENT_COLUMNS = ("clinic_id", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
-EPISODE_COLUMNS = ("patient_id", "side", "region", "onset_type", "onset_date", "load_change", "sport", "severity",
-                   "post_operative", "clinician_id", "referral_source", "status", "opened_on")
+EPISODE_COLUMNS = (
+    "patient_id",
+    "side",
+    "region",
+    "onset_type",
+    "onset_date",
+    "load_change",
+    "sport",
+    "severity",
+    "post_operative",
+    "clinician_id",
+    "referral_source",
+    "status",
+    "opened_on",
+)
 CLOSING_COLUMNS = ("status", "closed_on", "discharge_outcome", "referred_to", "closing_note")
 ASSESSMENT_COLUMNS = (
-    "episode_id", "assessed_on", "clinician_id", "pain_avg", "pain_worst", "pain_task", "pain_task_name",
-    "sitting_minutes", "morning_stiffness", "next_morning", "aggravating", "previous_injury", "low_back_pain",
-    "nirschl_phase", "visa_h_1", "visa_h_2", "visa_h_3", "visa_h_4", "visa_h_5", "visa_h_6", "visa_h_7",
-    "visa_h_8", "visa_h_total", "phat_total", "groc", "palpation_left", "palpation_right",
-    "test_puranen_orava", "test_puranen_orava_pain", "test_bent_knee", "test_bent_knee_pain",
-    "test_modified_bent_knee", "test_modified_bent_knee_pain", "test_arabesque", "test_arabesque_pain",
-    "test_bridge", "test_bridge_pain", "bridge_reps_left", "bridge_reps_right", "bridge_pain_left",
-    "bridge_pain_right", "strength_method", "strength_unit", "strength_range", "strength_left", "strength_right",
-    "rf_avulsion_signs", "rf_neurological", "rf_rest_night_pain", "rf_systemic", "rf_fracture", "rf_ischiofemoral",
-    "red_flag_action", "impression", "plan", "next_review_on",
+    "episode_id",
+    "assessed_on",
+    "clinician_id",
+    "pain_avg",
+    "pain_worst",
+    "pain_task",
+    "pain_task_name",
+    "sitting_minutes",
+    "morning_stiffness",
+    "next_morning",
+    "aggravating",
+    "previous_injury",
+    "low_back_pain",
+    "nirschl_phase",
+    "visa_h_1",
+    "visa_h_2",
+    "visa_h_3",
+    "visa_h_4",
+    "visa_h_5",
+    "visa_h_6",
+    "visa_h_7",
+    "visa_h_8",
+    "visa_h_total",
+    "phat_total",
+    "groc",
+    "palpation_left",
+    "palpation_right",
+    "test_puranen_orava",
+    "test_puranen_orava_pain",
+    "test_bent_knee",
+    "test_bent_knee_pain",
+    "test_modified_bent_knee",
+    "test_modified_bent_knee_pain",
+    "test_arabesque",
+    "test_arabesque_pain",
+    "test_bridge",
+    "test_bridge_pain",
+    "bridge_reps_left",
+    "bridge_reps_right",
+    "bridge_pain_left",
+    "bridge_pain_right",
+    "strength_method",
+    "strength_unit",
+    "strength_range",
+    "strength_left",
+    "strength_right",
+    "rf_avulsion_signs",
+    "rf_neurological",
+    "rf_rest_night_pain",
+    "rf_systemic",
+    "rf_fracture",
+    "rf_ischiofemoral",
+    "red_flag_action",
+    "impression",
+    "plan",
+    "next_review_on",
 )
-IMAGING_COLUMNS = ("episode_id", "modality", "imaged_on", "mri_type", "thickening", "hypoechogenicity",
-                   "neovascularity", "partial_tear", "peritendinous_oedema", "bone_marrow_oedema", "avulsion",
-                   "tendons_avulsed", "retraction_cm", "tendons_involved", "thickness_mm", "report_text")
+IMAGING_COLUMNS = (
+    "episode_id",
+    "modality",
+    "imaged_on",
+    "mri_type",
+    "thickening",
+    "hypoechogenicity",
+    "neovascularity",
+    "partial_tear",
+    "peritendinous_oedema",
+    "bone_marrow_oedema",
+    "avulsion",
+    "tendons_avulsed",
+    "retraction_cm",
+    "tendons_involved",
+    "thickness_mm",
+    "report_text",
+)
 
 
-def _insert(cur, table: str, id_column: str, allowed: tuple[str, ...], values: dict[str, Any],
-            stamp: dict[str, Any]) -> int:
+def _insert(
+    cur, table: str, id_column: str, allowed: tuple[str, ...], values: dict[str, Any], stamp: dict[str, Any]
+) -> int:
     columns = [c for c in allowed if c in values] + list(stamp)
     params = [values[c] for c in allowed if c in values] + list(stamp.values())
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-           f" RETURNING {id_column}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) RETURNING {id_column}"
     return cur.execute(sql, params).fetchone()[0]
 
 
-def _update_versioned(cur, table: str, id_column: str, record_id: int, allowed: tuple[str, ...],
-                      values: dict[str, Any], expected_version: int, at: datetime, by: str) -> bool:
+def _update_versioned(
+    cur,
+    table: str,
+    id_column: str,
+    record_id: int,
+    allowed: tuple[str, ...],
+    values: dict[str, Any],
+    expected_version: int,
+    at: datetime,
+    by: str,
+) -> bool:
     """Update only if nobody changed the row since ``expected_version`` was read. True when it landed."""
     columns = [c for c in allowed if c in values]
     assignments = ", ".join(f"{c} = ?" for c in columns)
-    sql = (f"UPDATE {table} SET {assignments}, updated_at = ?, updated_by = ?, version = version + 1"
-           f" WHERE {id_column} = ? AND version = ?")
+    sql = (
+        f"UPDATE {table} SET {assignments}, updated_at = ?, updated_by = ?, version = version + 1"
+        f" WHERE {id_column} = ? AND version = ?"
+    )
     count = cur.execute(sql, [values[c] for c in columns] + [at, by, record_id, expected_version]).fetchone()[0]
     return count == 1
 
@@ -60,13 +146,15 @@ def stamp(at: datetime, by: str) -> dict[str, Any]:
 
 # -- patients --------------------------------------------------------------------------------------
 
+
 def insert_patient(cur, values: dict[str, Any], at: datetime, by: str) -> int:
     return _insert(cur, "patients", "patient_id", PATIENT_COLUMNS, values, stamp(at, by))
 
 
 def update_patient(cur, patient_id: int, values: dict[str, Any], expected_version: int, at: datetime, by: str) -> bool:
-    return _update_versioned(cur, "patients", "patient_id", patient_id, PATIENT_COLUMNS, values,
-                             expected_version, at, by)
+    return _update_versioned(
+        cur, "patients", "patient_id", patient_id, PATIENT_COLUMNS, values, expected_version, at, by
+    )
 
 
 def patient_id_for_clinic_id(cur, clinic_id: str) -> int | None:
@@ -85,7 +173,7 @@ def patient_row(cur, patient_id: int) -> dict[str, Any] | None:
     result = cur.execute("SELECT * FROM patients WHERE patient_id = ?", [patient_id])
     names = [d[0] for d in result.description]
     row = result.fetchone()
-    return dict(zip(names, row)) if row else None
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def get_patient(db: Database, patient_id: int) -> dict[str, Any] | None:
@@ -103,7 +191,8 @@ def search_patients(db: Database, text: str, limit: int = 50) -> pd.DataFrame:
         " WHERE p.clinic_id ILIKE ? OR p.given_name ILIKE ? OR p.family_name ILIKE ?"
         "    OR (p.given_name || ' ' || p.family_name) ILIKE ?"
         " GROUP BY ALL ORDER BY p.family_name, p.given_name, p.clinic_id LIMIT ?",
-        [pattern, pattern, pattern, pattern, limit])
+        [pattern, pattern, pattern, pattern, limit],
+    )
 
 
 def count_patients(db: Database) -> int:
@@ -112,13 +201,15 @@ def count_patients(db: Database) -> int:
 
 # -- episodes --------------------------------------------------------------------------------------
 
+
 def insert_episode(cur, values: dict[str, Any], at: datetime, by: str) -> int:
     return _insert(cur, "episodes", "episode_id", EPISODE_COLUMNS, values, stamp(at, by))
 
 
 def close_episode(cur, episode_id: int, values: dict[str, Any], expected_version: int, at: datetime, by: str) -> bool:
-    return _update_versioned(cur, "episodes", "episode_id", episode_id, CLOSING_COLUMNS, values,
-                             expected_version, at, by)
+    return _update_versioned(
+        cur, "episodes", "episode_id", episode_id, CLOSING_COLUMNS, values, expected_version, at, by
+    )
 
 
 _EPISODE_SELECT = (
@@ -127,26 +218,35 @@ _EPISODE_SELECT = (
     " FROM episodes e JOIN patients p ON p.patient_id = e.patient_id"
     " LEFT JOIN users u ON u.user_id = e.clinician_id"
 )
-_CURRENT_TIER = ("SELECT tier FROM tier_changes WHERE episode_id = ?"
-                 " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1")
-_CURRENT_STAGE = ("SELECT stage FROM stage_changes WHERE episode_id = ?"
-                  " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1")
+_CURRENT_TIER = (
+    "SELECT tier FROM tier_changes WHERE episode_id = ? ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1"
+)
+_CURRENT_STAGE = (
+    "SELECT stage FROM stage_changes WHERE episode_id = ? ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1"
+)
 
 
 def current_tier(cur, episode_id: int) -> tuple[str, date]:
     """The episode's tier now and the date it started (inside a transaction)."""
-    return cur.execute("SELECT tier, effective_on FROM tier_changes WHERE episode_id = ?"
-                       " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1", [episode_id]).fetchone()
+    return cur.execute(
+        "SELECT tier, effective_on FROM tier_changes WHERE episode_id = ?"
+        " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1",
+        [episode_id],
+    ).fetchone()
 
 
 def current_stage(cur, episode_id: int) -> tuple[int, date]:
-    return cur.execute("SELECT stage, effective_on FROM stage_changes WHERE episode_id = ?"
-                       " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1", [episode_id]).fetchone()
+    return cur.execute(
+        "SELECT stage, effective_on FROM stage_changes WHERE episode_id = ?"
+        " ORDER BY effective_on DESC, stage_change_id DESC LIMIT 1",
+        [episode_id],
+    ).fetchone()
 
 
 def open_episode_count(cur, patient_id: int) -> int:
-    return cur.execute("SELECT count(*) FROM episodes WHERE patient_id = ? AND status = 'open'",
-                       [patient_id]).fetchone()[0]
+    return cur.execute(
+        "SELECT count(*) FROM episodes WHERE patient_id = ? AND status = 'open'", [patient_id]
+    ).fetchone()[0]
 
 
 def _with_tier_and_stage(db: Database, episode: dict[str, Any]) -> dict[str, Any]:
@@ -165,28 +265,33 @@ def episode_row(cur, episode_id: int) -> dict[str, Any] | None:
     result = cur.execute("SELECT * FROM episodes WHERE episode_id = ?", [episode_id])
     names = [d[0] for d in result.description]
     row = result.fetchone()
-    return dict(zip(names, row)) if row else None
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def episodes_for_patient(db: Database, patient_id: int) -> list[dict[str, Any]]:
-    found = db.rows(_EPISODE_SELECT + " WHERE e.patient_id = ? ORDER BY e.opened_on DESC, e.episode_id DESC",
-                    [patient_id])
+    found = db.rows(
+        _EPISODE_SELECT + " WHERE e.patient_id = ? ORDER BY e.opened_on DESC, e.episode_id DESC", [patient_id]
+    )
     return [_with_tier_and_stage(db, episode) for episode in found]
 
 
 # -- assessments -----------------------------------------------------------------------------------
 
+
 def insert_assessment(cur, values: dict[str, Any], at: datetime, by: str) -> int:
     return _insert(cur, "assessments", "assessment_id", ASSESSMENT_COLUMNS, values, stamp(at, by))
 
 
-def update_draft_assessment(cur, assessment_id: int, values: dict[str, Any], expected_version: int,
-                            at: datetime, by: str) -> bool:
+def update_draft_assessment(
+    cur, assessment_id: int, values: dict[str, Any], expected_version: int, at: datetime, by: str
+) -> bool:
     columns = tuple(c for c in ASSESSMENT_COLUMNS if c != "episode_id")
     sql_guard = " AND signed_at IS NULL"
     assignments = ", ".join(f"{c} = ?" for c in columns if c in values)
-    sql = (f"UPDATE assessments SET {assignments}, updated_at = ?, updated_by = ?, version = version + 1"
-           f" WHERE assessment_id = ? AND version = ?{sql_guard}")
+    sql = (
+        f"UPDATE assessments SET {assignments}, updated_at = ?, updated_by = ?, version = version + 1"
+        f" WHERE assessment_id = ? AND version = ?{sql_guard}"
+    )
     params = [values[c] for c in columns if c in values] + [at, by, assessment_id, expected_version]
     return cur.execute(sql, params).fetchone()[0] == 1
 
@@ -194,38 +299,50 @@ def update_draft_assessment(cur, assessment_id: int, values: dict[str, Any], exp
 def sign_assessment(cur, assessment_id: int, at: datetime, by: str) -> bool:
     count = cur.execute(
         "UPDATE assessments SET signed_at = ?, signed_by = ?, version = version + 1"
-        " WHERE assessment_id = ? AND signed_at IS NULL", [at, by, assessment_id]).fetchone()[0]
+        " WHERE assessment_id = ? AND signed_at IS NULL",
+        [at, by, assessment_id],
+    ).fetchone()[0]
     return count == 1
 
 
 def insert_addendum(cur, assessment_id: int, reason: str, body: str, at: datetime, by: str) -> int:
     return cur.execute(
         "INSERT INTO assessment_addenda (assessment_id, reason, body, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING addendum_id", [assessment_id, reason, body, at, by]).fetchone()[0]
+        " VALUES (?, ?, ?, ?, ?) RETURNING addendum_id",
+        [assessment_id, reason, body, at, by],
+    ).fetchone()[0]
 
 
 def assessment_row(cur, assessment_id: int) -> dict[str, Any] | None:
     result = cur.execute("SELECT * FROM assessments WHERE assessment_id = ?", [assessment_id])
     names = [d[0] for d in result.description]
     row = result.fetchone()
-    return dict(zip(names, row)) if row else None
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def get_assessment(db: Database, assessment_id: int) -> dict[str, Any] | None:
-    return db.row("SELECT a.*, u.display_name AS clinician_name FROM assessments a"
-                  " LEFT JOIN users u ON u.user_id = a.clinician_id WHERE a.assessment_id = ?", [assessment_id])
+    return db.row(
+        "SELECT a.*, u.display_name AS clinician_name FROM assessments a"
+        " LEFT JOIN users u ON u.user_id = a.clinician_id WHERE a.assessment_id = ?",
+        [assessment_id],
+    )
 
 
 def assessments_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
     """Every assessment of an episode, newest first."""
-    return db.frame("SELECT a.*, u.display_name AS clinician_name FROM assessments a"
-                    " LEFT JOIN users u ON u.user_id = a.clinician_id"
-                    " WHERE a.episode_id = ? ORDER BY a.assessed_on DESC, a.assessment_id DESC", [episode_id])
+    return db.frame(
+        "SELECT a.*, u.display_name AS clinician_name FROM assessments a"
+        " LEFT JOIN users u ON u.user_id = a.clinician_id"
+        " WHERE a.episode_id = ? ORDER BY a.assessed_on DESC, a.assessment_id DESC",
+        [episode_id],
+    )
 
 
 def latest_assessment(db: Database, episode_id: int) -> dict[str, Any] | None:
-    return db.row("SELECT * FROM assessments WHERE episode_id = ?"
-                  " ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1", [episode_id])
+    return db.row(
+        "SELECT * FROM assessments WHERE episode_id = ? ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1",
+        [episode_id],
+    )
 
 
 def last_assessed_on(cur, episode_id: int) -> date | None:
@@ -233,45 +350,56 @@ def last_assessed_on(cur, episode_id: int) -> date | None:
 
 
 def addenda_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
-    return db.frame("SELECT d.* FROM assessment_addenda d JOIN assessments a USING (assessment_id)"
-                    " WHERE a.episode_id = ? ORDER BY d.created_at", [episode_id])
+    return db.frame(
+        "SELECT d.* FROM assessment_addenda d JOIN assessments a USING (assessment_id)"
+        " WHERE a.episode_id = ? ORDER BY d.created_at",
+        [episode_id],
+    )
 
 
 def unsigned_assessments(db: Database, username: str) -> pd.DataFrame:
     return db.frame(
         "SELECT a.assessment_id, a.episode_id, a.assessed_on, p.clinic_id, p.given_name, p.family_name"
         " FROM assessments a JOIN episodes e USING (episode_id) JOIN patients p ON p.patient_id = e.patient_id"
-        " WHERE a.signed_at IS NULL AND a.created_by = ? ORDER BY a.assessed_on DESC", [username])
+        " WHERE a.signed_at IS NULL AND a.created_by = ? ORDER BY a.assessed_on DESC",
+        [username],
+    )
 
 
 # -- imaging ---------------------------------------------------------------------------------------
 
+
 def insert_imaging(cur, values: dict[str, Any], at: datetime, by: str) -> int:
-    return _insert(cur, "imaging_reports", "imaging_id", IMAGING_COLUMNS, values,
-                   {"created_at": at, "created_by": by})
+    return _insert(cur, "imaging_reports", "imaging_id", IMAGING_COLUMNS, values, {"created_at": at, "created_by": by})
 
 
 def imaging_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
-    return db.frame("SELECT * FROM imaging_reports WHERE episode_id = ? ORDER BY imaged_on DESC, imaging_id DESC",
-                    [episode_id])
+    return db.frame(
+        "SELECT * FROM imaging_reports WHERE episode_id = ? ORDER BY imaged_on DESC, imaging_id DESC", [episode_id]
+    )
 
 
 # -- tier and stage history (append-only) ----------------------------------------------------------
 
-def insert_tier_change(cur, episode_id: int, tier: str, effective_on: date, reason: str, clinician_id: int,
-                       at: datetime) -> int:
+
+def insert_tier_change(
+    cur, episode_id: int, tier: str, effective_on: date, reason: str, clinician_id: int, at: datetime
+) -> int:
     return cur.execute(
         "INSERT INTO tier_changes (episode_id, tier, effective_on, reason, clinician_id, recorded_at)"
         " VALUES (?, ?, ?, ?, ?, ?) RETURNING tier_change_id",
-        [episode_id, tier, effective_on, reason, clinician_id, at]).fetchone()[0]
+        [episode_id, tier, effective_on, reason, clinician_id, at],
+    ).fetchone()[0]
 
 
-def insert_stage_change(cur, episode_id: int, stage: int, effective_on: date, reason: str, clinician_id: int,
-                        at: datetime) -> int:
+def insert_stage_change(
+    cur, episode_id: int, stage: int, effective_on: date, reason: str, clinician_id: int, at: datetime
+) -> int:
     return cur.execute(
         "INSERT INTO stage_changes (episode_id, stage, effective_on, reason, clinician_id, recorded_at)"
         " VALUES (?, ?, ?, ?, ?, ?) RETURNING stage_change_id",
-        [episode_id, stage, effective_on, reason, clinician_id, at]).fetchone()[0]
+        [episode_id, stage, effective_on, reason, clinician_id, at],
+    ).fetchone()[0]
 
 
 def tier_history(db: Database, episode_id: int) -> pd.DataFrame:
@@ -281,7 +409,9 @@ def tier_history(db: Database, episode_id: int) -> pd.DataFrame:
         "       lead(t.effective_on) OVER (ORDER BY t.effective_on, t.tier_change_id) AS ended_on,"
         "       t.reason, u.display_name AS clinician_name, t.recorded_at"
         " FROM tier_changes t LEFT JOIN users u ON u.user_id = t.clinician_id"
-        " WHERE t.episode_id = ? ORDER BY t.effective_on, t.tier_change_id", [episode_id])
+        " WHERE t.episode_id = ? ORDER BY t.effective_on, t.tier_change_id",
+        [episode_id],
+    )
 
 
 def stage_history(db: Database, episode_id: int) -> pd.DataFrame:
@@ -290,10 +420,13 @@ def stage_history(db: Database, episode_id: int) -> pd.DataFrame:
         "       lead(s.effective_on) OVER (ORDER BY s.effective_on, s.stage_change_id) AS ended_on,"
         "       s.reason, u.display_name AS clinician_name, s.recorded_at"
         " FROM stage_changes s LEFT JOIN users u ON u.user_id = s.clinician_id"
-        " WHERE s.episode_id = ? ORDER BY s.effective_on, s.stage_change_id", [episode_id])
+        " WHERE s.episode_id = ? ORDER BY s.effective_on, s.stage_change_id",
+        [episode_id],
+    )
 
 
 # -- settings --------------------------------------------------------------------------------------
+
 
 def get_setting(db: Database, key: str) -> str | None:
     return db.scalar("SELECT setting_value FROM clinic_settings WHERE setting_key = ?", [key])
@@ -303,11 +436,15 @@ def set_setting(cur, key: str, value: str, at: datetime, by: str) -> str | None:
     """Insert or replace a setting; returns the previous value."""
     before = cur.execute("SELECT setting_value FROM clinic_settings WHERE setting_key = ?", [key]).fetchone()
     if before:
-        cur.execute("UPDATE clinic_settings SET setting_value = ?, updated_at = ?, updated_by = ? WHERE setting_key = ?",
-                    [value, at, by, key])
+        cur.execute(
+            "UPDATE clinic_settings SET setting_value = ?, updated_at = ?, updated_by = ? WHERE setting_key = ?",
+            [value, at, by, key],
+        )
     else:
-        cur.execute("INSERT INTO clinic_settings (setting_key, setting_value, updated_at, updated_by)"
-                    " VALUES (?, ?, ?, ?)", [key, value, at, by])
+        cur.execute(
+            "INSERT INTO clinic_settings (setting_key, setting_value, updated_at, updated_by) VALUES (?, ?, ?, ?)",
+            [key, value, at, by],
+        )
     return before[0] if before else None
 
 
@@ -318,8 +455,11 @@ def last_recorded_at(db: Database, episode_id: int):
 
 def next_review_on(db: Database, episode_id: int):
     """The next review date set at the latest assessment."""
-    return db.scalar("SELECT next_review_on FROM assessments WHERE episode_id = ?"
-                     " ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1", [episode_id])
+    return db.scalar(
+        "SELECT next_review_on FROM assessments WHERE episode_id = ?"
+        " ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1",
+        [episode_id],
+    )
 
 
 def tier_since(db: Database, episode_id: int):
@@ -327,4 +467,6 @@ def tier_since(db: Database, episode_id: int):
 
 
 def settings(db: Database) -> dict[str, str]:
-    return {r["setting_key"]: r["setting_value"] for r in db.rows("SELECT setting_key, setting_value FROM clinic_settings")}
+    return {
+        r["setting_key"]: r["setting_value"] for r in db.rows("SELECT setting_key, setting_value FROM clinic_settings")
+    }

@@ -1,4 +1,5 @@
 """SQL for user accounts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,9 @@ from .db import Database
 def insert_user(cur, username: str, display_name: str, role: str, password_hash: str, at: datetime) -> int:
     return cur.execute(
         "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)"
-        " RETURNING user_id", [username, display_name, role, password_hash, at]).fetchone()[0]
+        " RETURNING user_id",
+        [username, display_name, role, password_hash, at],
+    ).fetchone()[0]
 
 
 def user_by_name(cur_or_db, username: str) -> dict[str, Any] | None:
@@ -20,35 +23,44 @@ def user_by_name(cur_or_db, username: str) -> dict[str, Any] | None:
     result = cur_or_db.execute(sql, [username])
     names = [d[0] for d in result.description]
     row = result.fetchone()
-    return dict(zip(names, row)) if row else None
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def record_failure(cur, user_id: int, locked_until: datetime | None) -> None:
-    cur.execute("UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = ? WHERE user_id = ?",
-                [locked_until, user_id])
+    cur.execute(
+        "UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = ? WHERE user_id = ?",
+        [locked_until, user_id],
+    )
 
 
 def record_success(cur, user_id: int) -> None:
     cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", [user_id])
 
 
-def update_user(cur, user_id: int, *, role: str | None = None, active: bool | None = None,
-                password_hash: str | None = None) -> None:
+def update_user(
+    cur, user_id: int, *, role: str | None = None, active: bool | None = None, password_hash: str | None = None
+) -> None:
     """Change what is given; what is None stays as it is."""
-    cur.execute("UPDATE users SET role = coalesce(?, role), active = coalesce(?, active),"
-                " password_hash = coalesce(?, password_hash), version = version + 1 WHERE user_id = ?",
-                [role, active, password_hash, user_id])
+    cur.execute(
+        "UPDATE users SET role = coalesce(?, role), active = coalesce(?, active),"
+        " password_hash = coalesce(?, password_hash), version = version + 1 WHERE user_id = ?",
+        [role, active, password_hash, user_id],
+    )
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
-    return db.rows("SELECT user_id, username, display_name, role, active, failed_attempts, locked_until, created_at"
-                   " FROM users ORDER BY username")
+    return db.rows(
+        "SELECT user_id, username, display_name, role, active, failed_attempts, locked_until, created_at"
+        " FROM users ORDER BY username"
+    )
 
 
 def clinicians(db: Database) -> list[dict[str, Any]]:
     """Users who can be assigned a case."""
-    return db.rows("SELECT user_id, username, display_name FROM users"
-                   " WHERE active AND role IN ('clinician', 'administrator') ORDER BY display_name")
+    return db.rows(
+        "SELECT user_id, username, display_name FROM users"
+        " WHERE active AND role IN ('clinician', 'administrator') ORDER BY display_name"
+    )
 
 
 def count_users(db: Database) -> int:
@@ -59,7 +71,7 @@ def user_row(cur, user_id: int) -> dict[str, Any] | None:
     result = cur.execute("SELECT * FROM users WHERE user_id = ?", [user_id])
     names = [d[0] for d in result.description]
     row = result.fetchone()
-    return dict(zip(names, row)) if row else None
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def user_count(cur) -> int:

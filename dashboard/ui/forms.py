@@ -1,4 +1,5 @@
 """Form pieces used by several pages: the patient fields and the episode fields."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,21 +22,39 @@ def patient_fields(scope: str, current: dict[str, Any] | None = None, key_prefix
         session.show_problem(scope, "given_name")
         family = st.text_input("Family name", value=current.get("family_name", ""), key=k + "family_name")
         session.show_problem(scope, "family_name")
-        dob = st.date_input("Date of birth", value=current.get("date_of_birth"), key=k + "date_of_birth",
-                            min_value=date(1900, 1, 1), max_value=date(2100, 1, 1), format="YYYY-MM-DD")
+        dob = st.date_input(
+            "Date of birth",
+            value=current.get("date_of_birth"),
+            key=k + "date_of_birth",
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 1, 1),
+            format="YYYY-MM-DD",
+        )
         session.show_problem(scope, "date_of_birth")
     with col2:
         sexes = [s.value for s in Sex]
-        sex = st.selectbox("Sex", sexes, format_func=label_of, key=k + "sex",
-                           index=sexes.index(current["sex"]) if current.get("sex") in sexes else None,
-                           placeholder="Not recorded")
+        sex = st.selectbox(
+            "Sex",
+            sexes,
+            format_func=label_of,
+            key=k + "sex",
+            index=sexes.index(current["sex"]) if current.get("sex") in sexes else None,
+            placeholder="Not recorded",
+        )
         session.show_problem(scope, "sex")
         phone = st.text_input("Phone (optional)", value=current.get("phone") or "", key=k + "phone")
         session.show_problem(scope, "phone")
         email = st.text_input("Email (optional)", value=current.get("email") or "", key=k + "email")
         session.show_problem(scope, "email")
-    return {"clinic_id": clinic_id, "given_name": given, "family_name": family, "date_of_birth": dob,
-            "sex": sex, "phone": phone, "email": email}
+    return {
+        "clinic_id": clinic_id,
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": dob,
+        "sex": sex,
+        "phone": phone,
+        "email": email,
+    }
 
 
 def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinician: int | None) -> dict[str, Any]:
@@ -46,37 +65,73 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         session.show_problem(scope, "side")
         region = st.radio("Region", [r.value for r in Region], format_func=label_of, key=k + "region")
         session.show_problem(scope, "region")
-        onset_type = st.radio("Onset", [o.value for o in Onset], format_func=label_of, key=k + "onset_type",
-                              horizontal=True)
+        onset_type = st.radio(
+            "Onset", [o.value for o in Onset], format_func=label_of, key=k + "onset_type", horizontal=True
+        )
         session.show_problem(scope, "onset_type")
     with col2:
-        onset_date = st.date_input("Onset date (or best estimate)", value=None, key=k + "onset_date",
-                                   min_value=date(1900, 1, 1), max_value=date(2100, 1, 1), format="YYYY-MM-DD")
+        onset_date = st.date_input(
+            "Onset date (or best estimate)",
+            value=None,
+            key=k + "onset_date",
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 1, 1),
+            format="YYYY-MM-DD",
+        )
         session.show_problem(scope, "onset_date")
-        opened_on = st.date_input("Episode opened on", value=date.today(), key=k + "opened_on",
-                                  min_value=date(1900, 1, 1), max_value=date(2100, 1, 1), format="YYYY-MM-DD")
+        opened_on = st.date_input(
+            "Episode opened on",
+            value=date.today(),
+            key=k + "opened_on",
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 1, 1),
+            format="YYYY-MM-DD",
+        )
         session.show_problem(scope, "opened_on")
-        severity = st.radio("Severity", [s.value for s in Severity], format_func=label_of, key=k + "severity",
-                            horizontal=True, help=f"Expected recovery: {expected_recovery_summary()} (CLINICAL.md §1).")
+        severity = st.radio(
+            "Severity",
+            [s.value for s in Severity],
+            format_func=label_of,
+            key=k + "severity",
+            horizontal=True,
+            help=f"Expected recovery: {expected_recovery_summary()} (CLINICAL.md §1).",
+        )
         session.show_problem(scope, "severity")
         load_change = st.checkbox("Training-load change before onset", key=k + "load_change")
         post_op = st.checkbox("Avulsion / post-operative case (offers PHAT)", key=k + "post_operative")
     with col3:
         ids = [c["user_id"] for c in clinicians]
         names = {c["user_id"]: c["display_name"] for c in clinicians}
-        clinician = st.selectbox("Assigned clinician", ids, format_func=names.get, key=k + "clinician_id",
-                                 index=ids.index(default_clinician) if default_clinician in ids else None)
+        clinician = st.selectbox(
+            "Assigned clinician",
+            ids,
+            format_func=names.__getitem__,
+            key=k + "clinician_id",
+            index=ids.index(default_clinician) if default_clinician in ids else None,
+        )
         session.show_problem(scope, "clinician_id")
         sport = st.text_input("Sport or activity", key=k + "sport")
         session.show_problem(scope, "sport")
-        referral = st.text_input("Referral source", key=k + "referral_source", placeholder="GP, self, sports physician...")
+        referral = st.text_input(
+            "Referral source", key=k + "referral_source", placeholder="GP, self, sports physician..."
+        )
         session.show_problem(scope, "referral_source")
-    return {"side": side, "region": region, "onset_type": onset_type, "onset_date": onset_date,
-            "opened_on": opened_on, "severity": severity, "load_change": load_change, "post_operative": post_op,
-            "clinician_id": clinician, "sport": sport, "referral_source": referral}
+    return {
+        "side": side,
+        "region": region,
+        "onset_type": onset_type,
+        "onset_date": onset_date,
+        "opened_on": opened_on,
+        "severity": severity,
+        "load_change": load_change,
+        "post_operative": post_op,
+        "clinician_id": clinician,
+        "sport": sport,
+        "referral_source": referral,
+    }
 
 
 def forget(prefix: str) -> None:
     """Drop the widget state of a form after a successful save so the next one starts fresh."""
-    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith(prefix)]:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[key]

@@ -1,4 +1,5 @@
 """How codes and records are shown to people."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +14,10 @@ def patient_name(row: dict[str, Any]) -> str:
 
 def episode_title(ep: dict[str, Any]) -> str:
     side = "Bilateral" if ep["side"] == "bilateral" else label_of(ep["side"])
-    return (f"{side} {label_of(ep['region']).lower()} hamstring tendinopathy, opened {ep['opened_on']:%d %b %Y}"
-            f" ({label_of(ep['status']).lower()})")
+    return (
+        f"{side} {label_of(ep['region']).lower()} hamstring tendinopathy, opened {ep['opened_on']:%d %b %Y}"
+        f" ({label_of(ep['status']).lower()})"
+    )
 
 
 def age_on(date_of_birth: date, day: date) -> int:

@@ -1,9 +1,11 @@
 """Streamlit glue shared by the router and the pages: the process's database, the signed-in user,
 the case being worked on, and one way to call a service and show its refusal to a person."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -59,6 +61,7 @@ def set_user(found: User | None) -> None:
 
 # -- the case being worked on (shared between pages) -----------------------------------------------
 
+
 def choose_patient(patient_id: int | None) -> None:
     st.session_state["patient_id"] = patient_id
 
@@ -79,6 +82,7 @@ def current_episode_id() -> int | None:
 
 
 # -- calling services ------------------------------------------------------------------------------
+
 
 def problems(scope: str) -> dict[str, str]:
     return st.session_state.get(f"_problems_{scope}", {})
@@ -104,13 +108,15 @@ def attempt(scope: str, action: Callable[..., Any], *args, **kwargs) -> tuple[bo
     except FieldProblems as exc:
         st.session_state[f"_problems_{scope}"] = exc.problems
         st.session_state[f"_summary_{scope}"] = (
-            f"Nothing was saved: {len(exc.problems)} problem(s) to fix, marked beside the fields.")
+            f"Nothing was saved: {len(exc.problems)} problem(s) to fix, marked beside the fields."
+        )
     except (StaleRecord, RecordLocked, NotFound, auth.NotAllowed) as exc:
         st.session_state[f"_summary_{scope}"] = f"Nothing was saved. {exc}"
     except Exception:  # noqa: BLE001 - anything unexpected is logged, never shown raw
         log.exception("unexpected error in %s", scope)
-        st.session_state[f"_summary_{scope}"] = ("Something unexpected went wrong and nothing was saved. "
-                                                 "The details are in the server log.")
+        st.session_state[f"_summary_{scope}"] = (
+            "Something unexpected went wrong and nothing was saved. The details are in the server log."
+        )
     return False, None
 
 
