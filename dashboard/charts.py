@@ -94,9 +94,10 @@ def episode_charts(
     opened_on: date,
     end: date,
     thresholds: dict[str, float] | None = None,
+    pathway: str = "proximal",
 ) -> list[alt.LayerChart]:
-    """VISA-H, pain, bridge reps and LSI over the episode (four panels sharing one time axis), with tier
-    periods shaded behind each."""
+    """The pathway's outcome (VISA-H; functional scale for distal cases; PHAT after surgery), pain, bridge
+    reps and LSI over the episode (four panels sharing one time axis), with tier periods shaded behind each."""
     t = {**rules.default_thresholds(), **(thresholds or {})}
     a = assessments.copy()
     a["date"] = pd.to_datetime(a["assessed_on"])
@@ -115,37 +116,57 @@ def episode_charts(
             .configure_legend(orient="bottom")
         )
 
-    visa = a.dropna(subset=["visa_h_total"])
+    if pathway == "distal":
+        scores = a[[f"psfs_{n}_score" for n in (1, 2, 3)]].apply(pd.to_numeric, errors="coerce")
+        a["outcome"] = scores.mean(axis=1, skipna=True)
+        name, top, mcid = "Functional scale (0-10)", 10.0, t["psfs_mcid"]
+    elif pathway == "post_operative":
+        a["outcome"] = pd.to_numeric(a["phat_total"], errors="coerce")
+        name, top, mcid = "PHAT (0-100)", 100.0, None
+    else:
+        a["outcome"] = pd.to_numeric(a["visa_h_total"], errors="coerce")
+        name, top, mcid = "VISA-H (0-100)", 100.0, t["visa_h_mcid"]
+    visa = a.dropna(subset=["outcome"])
     visa_layers = []
     if not visa.empty:
-        baseline = float(visa["visa_h_total"].iloc[0])
-        band = pd.DataFrame(
-            {
-                "y": [baseline],
-                "y2": [min(100.0, baseline + t["visa_h_mcid"])],
-                "label": [f"baseline {baseline:g}; +{t['visa_h_mcid']:g} is a meaningful change"],
-            }
-        )
-        visa_layers = [
-            alt.Chart(band)
-            .mark_rect(color="#9ecae1", opacity=0.35)
-            .encode(
-                y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), y2="y2:Q", tooltip=alt.Tooltip("label:N", title="")
-            ),
-            alt.Chart(band).mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
-            alt.Chart(visa)
+        baseline = float(visa["outcome"].iloc[0])
+        if mcid is not None:
+            band = pd.DataFrame(
+                {
+                    "y": [baseline],
+                    "y2": [min(top, baseline + mcid)],
+                    "label": [f"baseline {baseline:.3g}; +{mcid:g} is a meaningful change"],
+                }
+            )
+            visa_layers = [
+                alt.Chart(band)
+                .mark_rect(color="#9ecae1", opacity=0.35)
+                .encode(
+                    y=alt.Y("y:Q", scale=alt.Scale(domain=[0, top])),
+                    y2="y2:Q",
+                    tooltip=alt.Tooltip("label:N", title=""),
+                ),
+                alt.Chart(band).mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
+            ]
+        visa_layers.append(
+            alt.Chart(visa[["date", "outcome"]])
             .mark_line(point=True, color="#08519c")
             .encode(
                 x=xd,
-                y=alt.Y("visa_h_total:Q", title="VISA-H (0-100)", scale=alt.Scale(domain=[0, 100])),
-                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("visa_h_total:Q", title="VISA-H")],
-            ),
-        ]
+                y=alt.Y("outcome:Q", title=name, scale=alt.Scale(domain=[0, top])),
+                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("outcome:Q", title=name, format=".3g")],
+            )
+        )
 
     pain = a.melt(
-        id_vars=["date"], value_vars=["pain_avg", "pain_worst", "pain_task"], var_name="measure", value_name="score"
+        id_vars=["date"],
+        value_vars=["pain_avg", "pain_worst", "pain_task", "pain_exercise"],
+        var_name="measure",
+        value_name="score",
     ).dropna(subset=["score"])
-    pain["measure"] = pain["measure"].map({"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task"})
+    pain["measure"] = pain["measure"].map(
+        {"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task", "pain_exercise": "Exercises"}
+    )
     pain_layers = [
         alt.Chart(pain)
         .mark_line(point=True)
@@ -155,7 +176,9 @@ def episode_charts(
             color=alt.Color(
                 "measure:N",
                 title="Pain",
-                scale=alt.Scale(domain=["Average", "Worst", "Task"], range=["#d94801", "#7f2704", "#f16913"]),
+                scale=alt.Scale(
+                    domain=["Average", "Worst", "Task", "Exercises"], range=["#d94801", "#7f2704", "#f16913", "#2171b5"]
+                ),
             ),
             tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"],
         )
@@ -200,7 +223,7 @@ def episode_charts(
         ),
     ]
     return [
-        panel(visa_layers, "VISA-H (higher is better)", first=True),
+        panel(visa_layers, f"{name.split(' (')[0]} (higher is better)", first=True),
         panel(pain_layers, "Pain (lower is better)"),
         panel(bridge_layers, "Single-leg bridge reps per side"),
         panel(lsi_layers, "Bridge limb symmetry index"),

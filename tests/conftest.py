@@ -88,7 +88,7 @@ def episode_values(clinician_id, **over):
 
 
 def full_assessment(**over):
-    """A complete, valid assessment with every section filled."""
+    """A complete, valid assessment of a proximal (left) case with every section filled."""
     values = {
         "assessed_on": "2026-09-01",
         "pain_avg": 5,
@@ -108,14 +108,16 @@ def full_assessment(**over):
         "groc": 0,
         "palpation_left": "marked",
         "palpation_right": "none",
-        "test_puranen_orava": "positive",
-        "test_puranen_orava_pain": 5,
-        "test_bent_knee": "negative",
-        "test_modified_bent_knee": "positive",
-        "test_modified_bent_knee_pain": 6,
-        "test_arabesque": "not_done",
-        "test_bridge": "positive",
-        "test_bridge_pain": 4,
+        "test_puranen_orava_left": "positive",
+        "test_puranen_orava_left_pain": 5,
+        "test_bent_knee_left": "negative",
+        "test_modified_bent_knee_left": "positive",
+        "test_modified_bent_knee_left_pain": 6,
+        "test_modified_bent_knee_right": "negative",
+        "test_arabesque_left": "not_done",
+        "test_bridge_left": "positive",
+        "test_bridge_left_pain": 4,
+        "pain_exercise": 3,
         "bridge_reps_left": 12,
         "bridge_reps_right": 28,
         "bridge_pain_left": 4,
@@ -142,3 +144,37 @@ def open_case(clinic):
     patient_id = records.create_patient(clinic, clin, PATIENT, today=TODAY)
     episode_id = records.open_episode(clinic, clin, patient_id, episode_values(clin.user_id), today=TODAY)
     return clinic, clin, patient_id, episode_id
+
+
+def distal_assessment(**over):
+    """A complete, valid assessment of a distal (left) case: its own outcome and tests (CLINICAL.md §7)."""
+    values = {k: v for k, v in full_assessment().items() if not k.startswith(("visa_h", "test_", "palpation_"))}
+    values.pop("sitting_minutes")
+    values.update(
+        aggravating=["running"],
+        psfs_1_activity="Running",
+        psfs_1_score=4,
+        psfs_2_activity="Kneeling",
+        psfs_2_score=6,
+        distal_palpation="mild",
+        test_resisted_flexion_extended_left="positive",
+        test_resisted_flexion_extended_left_pain=5,
+        test_resisted_flexion_90_left="negative",
+    )
+    values.update(over)
+    return values
+
+
+def post_operative_assessment(**over):
+    """A complete, valid assessment after surgical repair: PHAT and the surgeon's protocol (CLINICAL.md §7)."""
+    values = {k: v for k, v in full_assessment().items() if not k.startswith(("visa_h", "test_"))}
+    values.update(
+        phat_total=55,
+        postop_phase="Phase 2: strength (weeks 6-12)",
+        postop_brace=False,
+        postop_hip_flexion_limit=90,
+        postop_loaded_flexion_week=12,
+        postop_restrictions="No running before week 12",
+    )
+    values.update(over)
+    return values

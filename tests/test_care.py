@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from dashboard.domain import safety
 from dashboard.domain.model import FieldProblems
 from dashboard.services import auth, care, caseload, records
 from dashboard.services.records import RecordLocked
@@ -86,6 +87,7 @@ def test_treatments_follow_the_tier(open_case):
         "energy_flux": 0.18,
         "session_number": 1,
         "sessions_planned": 4,
+        "screen": {i.code: "no" for i in safety.SHOCKWAVE_ITEMS if not i.computed},  # CLINICAL.md §8
     }
     with pytest.raises(FieldProblems) as refused:
         care.record_treatment(db, clin, episode_id, shockwave, today=TODAY)
@@ -174,6 +176,9 @@ def test_dismissed_suggestion_returns_after_the_next_assessment(demo_db):
         visa_h_7=None,
         visa_h_8=None,
     )
+    for n in (1, 2, 3):  # a distal case's functional scale is scored afresh at each visit
+        if values.get(f"psfs_{n}_activity"):
+            values[f"psfs_{n}_score"] = 3
     records.record_assessment(demo_db, me, episode_id, values)
     assert "consider_adjunct" in [r.rule_id for r in caseload.case_rules(demo_db, me, episode_id).suggestions]
 

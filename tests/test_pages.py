@@ -17,6 +17,8 @@ def first_open_episode(db):
     return db.row(
         "SELECT e.episode_id, e.patient_id, p.given_name, p.family_name FROM episodes e"
         " JOIN patients p USING (patient_id) WHERE e.status = 'open' AND e.post_operative = FALSE"
+        " AND e.region = 'proximal'"
+        " AND NOT EXISTS (SELECT 1 FROM red_flag_alerts r WHERE r.episode_id = e.episode_id AND r.status = 'open')"
         " ORDER BY e.episode_id LIMIT 1"
     )
 
@@ -157,7 +159,7 @@ def test_assessment_form_end_to_end(monkeypatch, demo):
     p = f"assess_{episode_id}_"
     previous = db.row("SELECT * FROM assessments WHERE episode_id = ? ORDER BY assessed_on DESC LIMIT 1", [episode_id])
     assert at.number_input(key=p + "bridge_reps_left").value == previous["bridge_reps_left"]  # carried forward
-    assert "Values start from the assessment of" in texts(at)
+    assert "Findings start from the assessment of" in texts(at)
     # an invalid value is refused beside its field and kept on screen; nothing is saved
     at.number_input(key=p + "pain_avg").set_value(15)
     at.checkbox(key=p + "rf_neurological").check()
@@ -190,6 +192,10 @@ def test_assessment_form_end_to_end(monkeypatch, demo):
     shown = texts(at)
     assert "saved as a draft" in shown and "RED FLAG" in shown
     assert "Referred to spinal clinic" in shown
+    # the neurological red flag is now an alert on the episode, routed to GP / spinal review
+    alert = db.row("SELECT * FROM red_flag_alerts WHERE episode_id = ? AND status = 'open'", [episode_id])
+    assert alert["kind"] == "neurological" and alert["source_id"] == saved["assessment_id"]
+    assert at.error[0].value.startswith("### RED FLAG") and "GP or spinal / neurology review" in at.error[0].value
 
 
 def test_new_patient_form_refuses_then_creates(monkeypatch, demo):

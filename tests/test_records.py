@@ -101,7 +101,7 @@ def test_assessment_saved_with_every_section(open_case):
     db, clin, _, episode_id = open_case
     assessment_id = records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
     saved = records.assessment(db, clin, assessment_id)
-    assert saved["visa_h_total"] == 46 and saved["test_modified_bent_knee_pain"] == 6
+    assert saved["visa_h_total"] == 46 and saved["test_modified_bent_knee_left_pain"] == 6
     assert saved["bridge_reps_left"] == 12 and saved["strength_right"] == 240.5
     assert saved["impression"] == "Left proximal hamstring tendinopathy <reactive>"
     assert saved["signed_at"] is None
@@ -111,7 +111,10 @@ def test_next_assessment_starts_from_the_previous_one(open_case):
     db, clin, _, episode_id = open_case
     records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
     defaults = records.assessment_defaults(db, clin, episode_id)
-    assert defaults["pain_avg"] == 5 and defaults["bridge_reps_right"] == 28 and defaults["visa_h_8"] == 12
+    assert defaults["pain_avg"] == 5 and defaults["bridge_reps_right"] == 28
+    assert defaults["test_modified_bent_knee_left"] == "positive"  # findings may carry forward
+    # questionnaires and the day's answers are asked afresh: an old VISA-H is never saved as today's
+    assert not any(k.startswith("visa_h") for k in defaults) and "pain_exercise" not in defaults
     assert "assessed_on" not in defaults and "impression" not in defaults and defaults["rf_neurological"] is False
 
 

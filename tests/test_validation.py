@@ -5,12 +5,20 @@ import pytest
 from dashboard.domain import validation
 from dashboard.domain.model import FieldProblems
 from dashboard.services import records
-from tests.conftest import PATIENT, TODAY, episode_values, full_assessment
+from tests.conftest import (
+    PATIENT,
+    TODAY,
+    distal_assessment,
+    episode_values,
+    full_assessment,
+    post_operative_assessment,
+)
 
 EPISODE = {
     "onset_date": validation.parse_date("2026-08-01"),
     "opened_on": validation.parse_date("2026-09-01"),
     "side": "left",
+    "region": "proximal",
     "post_operative": False,
 }
 
@@ -47,15 +55,19 @@ ASSESSMENT_CASES = [
     ("phat_total", {"phat_total": 60}, "avulsion"),
     ("groc", {"groc": 4}, "between -3 and 3"),
     ("palpation_left", {"palpation_left": "severe"}, "must be one of"),
-    ("test_bent_knee", {"test_bent_knee": "unsure"}, "must be one of"),
-    ("test_puranen_orava_pain", {"test_puranen_orava_pain": None}, "record the pain"),
-    ("test_bent_knee_pain", {"test_bent_knee_pain": 3}, "only for a positive"),
+    ("test_bent_knee_left", {"test_bent_knee_left": "unsure"}, "must be one of"),
+    ("test_puranen_orava_left_pain", {"test_puranen_orava_left_pain": None}, "record the pain"),
+    ("test_bent_knee_left_pain", {"test_bent_knee_left_pain": 3}, "only for a positive"),
+    ("pain_exercise", {"pain_exercise": 11}, "between 0 and 10"),
+    ("psfs_1_score", {"psfs_1_score": 5}, "not recorded on the proximal"),
+    ("distal_palpation", {"distal_palpation": "mild"}, "not recorded on the proximal"),
     ("bridge_reps_left", {"bridge_reps_left": 200}, "between 0 and 150"),
     ("bridge_pain_right", {"bridge_pain_right": 11}, "between 0 and 10"),
     ("strength_unit", {"strength_unit": ""}, "unit"),
     ("strength_left", {"strength_left": "strong"}, "must be a number"),
     ("strength_range", {"strength_range": "long"}, "must be one of"),
-    ("red_flag_action", {"rf_neurological": True, "red_flag_action": ""}, "red flag is ticked"),
+    ("red_flag_action", {"rf_neurological": True, "red_flag_action": ""}, "red flag is recorded"),
+    ("red_flag_action", {"nirschl_phase": 6, "red_flag_action": ""}, "nirschl phase 6-7 is the rest or night pain"),
     ("impression", {"impression": "x" * 4001}, "too long"),
     ("next_review_on", {"next_review_on": "2026-08-15"}, "before the assessment date"),
 ]
@@ -72,9 +84,51 @@ def test_assessment_field_is_refused_with_a_message(field, change, message):
 
 def test_phat_is_accepted_for_post_operative_cases():
     check = validation.check_assessment(
-        full_assessment(phat_total=60), episode={**EPISODE, "post_operative": True}, today=TODAY
+        post_operative_assessment(), episode={**EPISODE, "post_operative": True}, today=TODAY
     )
     assert check.problems == {}
+    refused = validation.check_assessment(
+        post_operative_assessment(postop_phase="", visa_h_1=5), episode={**EPISODE, "post_operative": True}, today=TODAY
+    )
+    assert "required" in refused.problems["postop_phase"] and "surgeon's protocol" in refused.problems["visa_h_1"]
+
+
+def test_distal_case_never_takes_visa_h_sitting_or_sit_bone_findings():
+    distal = {**EPISODE, "region": "distal_medial"}
+    assert validation.check_assessment(distal_assessment(), episode=distal, today=TODAY).problems == {}
+    for name, value in (
+        ("visa_h_1", 5),
+        ("sitting_minutes", 20),
+        ("palpation_left", "marked"),
+        ("test_modified_bent_knee_left", "positive"),
+    ):
+        check = validation.check_assessment(distal_assessment(**{name: value}), episode=distal, today=TODAY)
+        assert "proximal tendinopathy" in check.problems[name], name
+    check = validation.check_assessment(distal_assessment(psfs_3_activity="Cycling"), episode=distal, today=TODAY)
+    assert "Score activity 3" in check.problems["psfs_3_score"]
+
+
+def test_every_open_red_flag_needs_an_answer_and_is_never_cleared_by_omission():
+    open_alerts = [{"alert_id": 7, "kind": "neurological"}, {"alert_id": 9, "kind": "medical"}]
+    check = validation.check_assessment(
+        full_assessment(alert_answers={7: "still_present"}), episode=EPISODE, today=TODAY, open_alerts=open_alerts
+    )
+    assert set(check.problems) == {"alert_9"} and "still present" in check.problems["alert_9"]
+    check = validation.check_assessment(
+        full_assessment(alert_answers={7: "still_present", "9": "not_present"}),
+        episode=EPISODE,
+        today=TODAY,
+        open_alerts=open_alerts,
+    )
+    assert check.problems == {} and check.clean["alert_answers"] == {7: "still_present", 9: "not_present"}
+
+
+@pytest.mark.parametrize("phase,flag", [(5, False), (6, True), (7, True)])
+def test_nirschl_six_and_seven_are_the_rest_or_night_pain_red_flag(phase, flag):
+    check = validation.check_assessment(
+        full_assessment(nirschl_phase=phase, red_flag_action="Referred to GP today"), episode=EPISODE, today=TODAY
+    )
+    assert check.problems == {} and bool(check.clean["rf_rest_night_pain"]) is flag
 
 
 @pytest.mark.parametrize("field,change,message", ASSESSMENT_CASES[:12], ids=[c[0] for c in ASSESSMENT_CASES[:12]])

@@ -161,15 +161,39 @@ AGGRAVATING_ACTIVITIES = {  # §2
     "driving": "Driving",
 }
 
-NIRSCHL_PHASES = {  # §2 Nirschl pain phase 1-7
-    1: "1 - stiffness or mild soreness after activity, gone within 24 h",
-    2: "2 - stiffness or soreness after activity, gone within 48 h",
-    3: "3 - stiffness or mild soreness before activity, eases with warm-up",
-    4: "4 - mild pain during activity, does not change it",
-    5: "5 - moderate pain before, during and after activity, changes it",
-    6: "6 - pain even with daily activities",
-    7: "7 - constant pain, also at rest and disturbing sleep",
+NIRSCHL_PHASES = {  # §2 Nirschl's overuse pain phases, in our words (check against the original scale)
+    1: "1 - stiffness or mild soreness only after activity, gone within a day",
+    2: "2 - stiffness or mild soreness before activity that warms out, back after, gone within two days",
+    3: "3 - soreness before activity, partly eased by warm-up, slight during it without changing it",
+    4: "4 - like 3 but stronger: the activity has to be changed; mild pain in daily life",
+    5: "5 - moderate or worse pain before, during and after activity; activity changed; daily life managed",
+    6: "6 - phase 5 pain that persists at complete rest and disrupts simple daily tasks",
+    7: "7 - phase 6 pain that also disturbs sleep",
 }
+NIRSCHL_RED_FLAG_FROM = 6  # §2: only phases 6-7 count as the rest / night-pain red flag
+
+
+class Pathway(StrEnum):  # §7
+    PROXIMAL = "proximal"
+    DISTAL = "distal"
+    POST_OPERATIVE = "post_operative"
+
+
+PATHWAY_WORDS = {
+    Pathway.PROXIMAL: "Proximal hamstring tendinopathy",
+    Pathway.DISTAL: "Distal hamstring tendinopathy",
+    Pathway.POST_OPERATIVE: "After surgical repair",
+}
+
+
+def pathway_of(episode: dict) -> Pathway:
+    """§7: after surgical repair follows the surgeon's protocol whatever the region; distal regions
+    (medial or lateral, behind the knee) have their own outcomes, tests and advice."""
+    if episode.get("post_operative"):
+        return Pathway.POST_OPERATIVE
+    if str(episode.get("region") or "").startswith("distal"):
+        return Pathway.DISTAL
+    return Pathway.PROXIMAL
 
 
 @dataclass(frozen=True)
@@ -187,6 +211,26 @@ PROVOCATION_TESTS = (
     ProvocationTest("arabesque", "Single-leg arabesque", None, None),
     ProvocationTest("bridge", "Single-leg bridge (provocation)", None, None),
 )
+DISTAL_TESTS = (  # §7 distal pathway: pain on resisted knee flexion, near extension and at 90 degrees
+    ProvocationTest("resisted_flexion_extended", "Resisted knee flexion near extension", None, None),
+    ProvocationTest("resisted_flexion_90", "Resisted knee flexion at 90 degrees", None, None),
+)
+TEST_SIDES = ("left", "right")  # every test is recorded per side (§9)
+# §9 research definition of PHT (Rich et al. 2023; primary): on the affected side, at least 3 of these 4
+# reproduce the familiar pain (sitting under the sitting-tolerance threshold counts as the fourth).
+RESEARCH_DEFINITION_TESTS = ("arabesque", "bridge", "modified_bent_knee")
+RESEARCH_DEFINITION_NEEDED = 3
+
+
+def test_column(code: str, side: str, pain: bool = False) -> str:
+    return f"test_{code}_{side}" + ("_pain" if pain else "")
+
+
+def test_columns(tests=PROVOCATION_TESTS + DISTAL_TESTS) -> list[str]:
+    return [test_column(t.code, side, pain) for t in tests for side in TEST_SIDES for pain in (False, True)]
+
+
+PSFS_ITEMS = 3  # §7 distal: a patient-specific functional scale, up to 3 activities the patient names, each 0-10
 
 
 @dataclass(frozen=True)
@@ -216,39 +260,138 @@ VISA_H_MAX = sum(item.maximum for item in VISA_H_ITEMS)  # 100
 
 
 @dataclass(frozen=True)
-class RedFlag:  # §2 red flags: any one prompts referral
+class AlertKind:
+    """A kind of red flag (§6): its route and urgency (secondary unless marked; the clinician may choose
+    another route and records why)."""
+
     code: str
     label: str
+    route: str
+    urgency: str
     plain: str  # words for the patient handout
+
+
+ALERT_KINDS = {
+    k.code: k
+    for k in (
+        AlertKind(
+            "avulsion",
+            "Suspected avulsion (pop with hip flexion and straight knee, large bruise, palpable gap) or imaging "
+            "avulsion / MRI type IV",
+            "Urgent MRI if not done; orthopaedic surgical opinion",
+            "Within days; surgery for 2 or more tendons or retraction over 2 cm is best within 4 weeks of injury",
+            "a sudden pop at the back of the thigh with heavy bruising or a dip you can feel",
+        ),
+        AlertKind(
+            "cauda_equina",
+            "Saddle numbness, new bladder or bowel change (possible cauda equina)",
+            "Emergency department now",
+            "Same hour",
+            "numbness between the legs or around the back passage, or a new problem passing water or stools",
+        ),
+        AlertKind(
+            "neurological",
+            "Neurological signs: pins and needles, weakness, foot drop",
+            "GP or spinal / neurology review",
+            "Urgent (days); same day if progressing",
+            "pins and needles, numbness or weakness in the leg or foot",
+        ),
+        AlertKind(
+            "medical",
+            "Rest or night pain (Nirschl 6-7), fever, weight loss or a history of cancer",
+            "GP / medical review to exclude infection or tumour",
+            "Urgent (days)",
+            "pain at rest or at night, fever, feeling unwell or losing weight without trying",
+        ),
+        AlertKind(
+            "fracture",
+            "Suspected stress or avulsion fracture (bony tenderness, adolescent apophysis)",
+            "X-ray or MRI; sports physician",
+            "Within a week",
+            "sudden sharp bone pain after a fall or heavy effort",
+        ),
+    )
+}
+AVULSION_WINDOW_DAYS = 28  # §6: surgery for 2+ tendons or retraction > 2 cm best within 4 weeks (secondary)
+
+
+@dataclass(frozen=True)
+class RedFlag:  # a red-flag question on the assessment form, and the alert kind it raises
+    code: str
+    label: str
+    kind: str
 
 
 RED_FLAGS = (
     RedFlag(
         "rf_avulsion_signs",
         "Suspected avulsion: sudden pop with forced hip flexion and straight knee, large bruise or palpable gap",
-        "a sudden pop at the back of the thigh with heavy bruising or a dip you can feel",
+        "avulsion",
     ),
-    RedFlag(
-        "rf_neurological",
-        "Neurological signs: pins and needles, weakness, foot drop",
-        "pins and needles, numbness or weakness in the leg or foot",
-    ),
-    RedFlag("rf_rest_night_pain", "Rest or night pain (Nirschl 6-7)", "pain at rest or pain that wakes you at night"),
-    RedFlag(
-        "rf_systemic",
-        "Systemic symptoms (fever, weight loss, unwell)",
-        "fever, feeling unwell or losing weight without trying",
-    ),
-    RedFlag(
-        "rf_fracture", "Suspected stress or avulsion fracture", "sudden sharp bone pain after a fall or heavy effort"
-    ),
-    RedFlag(
-        "rf_ischiofemoral",
-        "Ischiofemoral impingement pattern (pain with hip extension, adduction and external rotation; long strides)",
-        "deep buttock pain with long strides that keeps getting worse",
-    ),
+    RedFlag("rf_cauda_equina", "Saddle numbness, new bladder or bowel change", "cauda_equina"),
+    RedFlag("rf_neurological", "Neurological signs: pins and needles, weakness, foot drop", "neurological"),
+    RedFlag("rf_rest_night_pain", "Pain at complete rest or at night (Nirschl 6-7)", "medical"),
+    RedFlag("rf_systemic", "Fever, unexplained weight loss, feeling unwell, or a history of cancer", "medical"),
+    RedFlag("rf_fracture", "Suspected stress or avulsion fracture (bony tenderness, adolescent apophysis)", "fracture"),
 )
 RED_FLAG_CODES = tuple(flag.code for flag in RED_FLAGS)
+
+
+@dataclass(frozen=True)
+class Differential:  # §6: not red flags, but they change the plan: shown as "consider", never as an alarm
+    code: str
+    label: str
+    consider: str
+
+
+DIFFERENTIALS = (
+    Differential(
+        "dx_ischiofemoral",
+        "Ischiofemoral impingement pattern (pain with hip extension, adduction and external rotation; long strides)",
+        "Consider ischiofemoral impingement: shorter strides, avoid hip extension with adduction; "
+        "imaging if it persists.",
+    ),
+    Differential(
+        "dx_lumbar",
+        "Lumbar referral (back movements reproduce the pain)",
+        "Consider lumbar referral: assess the lumbar spine.",
+    ),
+    Differential(
+        "dx_sciatic",
+        "Sciatic nerve irritation (slump or straight-leg raise reproduces the pain)",
+        "Consider sciatic nerve irritation: neural mobility, avoid prolonged compressive sitting.",
+    ),
+    Differential(
+        "dx_hip",
+        "Hip joint pathology (groin pain, painful hip rotation)",
+        "Consider hip joint pathology: examine the hip; imaging if it persists.",
+    ),
+)
+DIFFERENTIAL_CODES = tuple(d.code for d in DIFFERENTIALS)
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Resolution(StrEnum):  # §6 resolving a red flag
+    REFERRED = "referred"
+    RULED_OUT = "ruled_out"
+    BEFORE_ALERTS = "before_alerts"  # migration: flags recorded before alerts existed
+
+
+class AlertAnswer(StrEnum):  # what a later visit says about an open red flag (it never clears one)
+    STILL_PRESENT = "still_present"
+    IMPROVING = "improving"
+    NOT_PRESENT = "not_present"
+
+
+ALERT_ANSWER_WORDS = {
+    AlertAnswer.STILL_PRESENT: "Still present",
+    AlertAnswer.IMPROVING: "Present, improving",
+    AlertAnswer.NOT_PRESENT: "Not present today (resolve it on the case, recording what was done)",
+}
 
 
 @dataclass
@@ -264,6 +407,11 @@ class User:
 
 
 SYSTEM_USER = User(0, "system", "System (command line)", Role.ADMINISTRATOR)
+
+
+def age_on(date_of_birth, day) -> int:
+    """Age in whole years on ``day``, the birthday counted exactly (§9)."""
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
 
 def label_of(value: object) -> str:

@@ -45,7 +45,7 @@ THRESHOLDS: dict[str, Threshold] = {
         ),
         Threshold(
             "progress_weeks",
-            "Ready to progress: weeks of green/amber with settled mornings",
+            "Ready to progress: weeks of green/amber sessions with settled mornings in the current stage",
             2,
             "weeks",
             1,
@@ -84,6 +84,16 @@ THRESHOLDS: dict[str, Threshold] = {
             "extrapolated",
         ),
         Threshold(
+            "psfs_mcid",
+            "Meaningful improvement (distal): functional scale average gain of at least",
+            2,
+            "points",
+            1,
+            5,
+            "project default for the patient-specific functional scale",
+            "heuristic",
+        ),
+        Threshold(
             "pain_reduction_pct",
             "Meaningful improvement: average pain down by at least",
             50,
@@ -94,8 +104,18 @@ THRESHOLDS: dict[str, Threshold] = {
             "primary",
         ),
         Threshold(
+            "pain_reduction_points",
+            "Meaningful improvement: and average pain down by at least",
+            2,
+            "points",
+            1,
+            5,
+            "Farrar et al., Pain 2001 (smallest important change in chronic pain)",
+            "primary",
+        ),
+        Threshold(
             "groc_min",
-            "Meaningful improvement: global rating of change of at least",
+            "Meaningful improvement: global rating of change at the latest visit of at least",
             2,
             "GROC",
             1,
@@ -104,8 +124,18 @@ THRESHOLDS: dict[str, Threshold] = {
             "heuristic",
         ),
         Threshold(
+            "baseline_window_weeks",
+            "Baseline: first outcome score within this many weeks of opening (later: a late baseline)",
+            4,
+            "weeks",
+            1,
+            12,
+            "CLINICAL.md §9",
+            "heuristic",
+        ),
+        Threshold(
             "stalled_weeks",
-            "Stalled: weeks in episode without meaningful improvement",
+            "Stalled: weeks in the episode, or in the current tier, without meaningful improvement",
             12,
             "weeks",
             4,
@@ -124,8 +154,28 @@ THRESHOLDS: dict[str, Threshold] = {
             "heuristic",
         ),
         Threshold(
+            "adjunct_min_stage",
+            "Consider adjunct: loading stage reached at least",
+            2,
+            "stage",
+            1,
+            4,
+            "CLINICAL.md §9 (Goom 2016)",
+            "heuristic",
+        ),
+        Threshold(
+            "regenerative_adjunct_weeks",
+            "Consider regenerative: weeks in the adjunct tier, stalled, at least",
+            6,
+            "weeks",
+            2,
+            26,
+            "CLINICAL.md §9",
+            "heuristic",
+        ),
+        Threshold(
             "regenerative_weeks",
-            "Consider regenerative: weeks of care, stalled",
+            "Consider regenerative: weeks of care in the episode, at least",
             18,
             "weeks",
             12,
@@ -145,12 +195,22 @@ THRESHOLDS: dict[str, Threshold] = {
         ),
         Threshold(
             "review_overdue_weeks",
-            "Review overdue: weeks since last assessment",
+            "Review overdue with no review planned: weeks since the last assessment (or opening)",
             4,
             "weeks",
             1,
             26,
             "project default",
+            "heuristic",
+        ),
+        Threshold(
+            "review_grace_days",
+            "Review overdue: days past the planned review date",
+            7,
+            "days",
+            0,
+            28,
+            "CLINICAL.md §9",
             "heuristic",
         ),
         Threshold(
@@ -198,18 +258,32 @@ THRESHOLDS: dict[str, Threshold] = {
 
 Thresholds = Mapping[str, float]
 
+# Pairs that must stay in order (§9 "thresholds stay consistent"): (smaller, larger, why).
+ORDERED = (
+    ("pain_green_max", "pain_amber_max", "the green limit must be below the amber limit"),
+    ("adjunct_weeks", "surgical_weeks", "adjunct is considered before a surgical opinion"),
+    ("regenerative_weeks", "surgical_weeks", "regenerative treatment is considered before a surgical opinion"),
+    ("adjunct_weeks", "regenerative_weeks", "adjunct is considered before regenerative treatment"),
+)
+
 
 def default_thresholds() -> dict[str, float]:
     return {key: t.default for key, t in THRESHOLDS.items()}
 
 
-def check_threshold_value(key: str, value: float) -> str | None:
-    """A problem with an administrator's new value, or None."""
+def check_threshold_value(key: str, value: float, current: Thresholds | None = None) -> str | None:
+    """A problem with an administrator's new value (alone, and against the other values in force), or None."""
     spec = THRESHOLDS.get(key)
     if spec is None:
         return "Unknown setting."
     if not (spec.minimum <= value <= spec.maximum):
         return f"Must be between {spec.minimum:g} and {spec.maximum:g} {spec.unit}."
+    t = {**default_thresholds(), **(current or {}), key: value}
+    for low, high, why in ORDERED:
+        if key in (low, high) and not t[low] < t[high]:
+            return (
+                f"Not saved: {why} ({THRESHOLDS[low].label} {t[low]:g}, {THRESHOLDS[high].label.lower()} {t[high]:g})."
+            )
     return None
 
 
@@ -282,47 +356,19 @@ def pain_light(pain: int | None, thresholds: Thresholds | None = None) -> str | 
     return "red"
 
 
-# -- red flags (CLINICAL.md §2): any one prompts referral -------------------------------------------
-
-
-def red_flags(latest: dict | None, imaging: list[dict], thresholds: Thresholds | None = None) -> list[str]:
-    """Red flags standing on an episode: those ticked at the latest assessment, rest/night pain shown by
-    a Nirschl phase of 6-7, and imaging that calls for an urgent surgical opinion."""
-    from .model import RED_FLAGS  # local import keeps this module's top free of the model's size
-
-    t = thresholds or default_thresholds()
-    found = []
-    if latest:
-        found += [flag.label for flag in RED_FLAGS if latest.get(flag.code)]
-        phase = latest.get("nirschl_phase")
-        if phase is not None and phase >= 6 and not latest.get("rf_rest_night_pain"):
-            found.append(f"Nirschl phase {phase}: pain at rest or at night")
-    for report in imaging:
-        tendons = report.get("tendons_avulsed") or 0
-        retraction = report.get("retraction_cm")
-        if report.get("avulsion") and tendons >= t["avulsion_tendons"]:
-            found.append(
-                f"Imaging {report['imaged_on']}: avulsion of {tendons} tendons: urgent surgical opinion, "
-                "ideally within 4 weeks"
-            )
-        elif retraction is not None and retraction == retraction and retraction > t["avulsion_retraction_cm"]:
-            found.append(
-                f"Imaging {report['imaged_on']}: retraction {retraction:g} cm: urgent surgical opinion, "
-                "ideally within 4 weeks"
-            )
-    return found
-
-
-# -- the rules, evaluated over episodes (CLINICAL.md §4) --------------------------------------------
+# -- the rules, evaluated over episodes (CLINICAL.md §4 and §9) ------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
     rule_id: str
-    statement: str
+    statement: str  # a format string over the thresholds: the statement shows the values in force
     source: str
     level: str
     suggests_tier: str | None = None  # accepting the suggestion moves the episode to this tier
+
+    def text(self, thresholds: Thresholds | None = None) -> str:
+        return self.statement.format(**{**default_thresholds(), **(thresholds or {})})
 
 
 RULES: dict[str, Rule] = {
@@ -330,14 +376,15 @@ RULES: dict[str, Rule] = {
     for r in (
         Rule(
             "red_flag",
-            "A red flag is present: refer on (suspected avulsion, neurological signs, rest or night pain, "
-            "systemic symptoms, suspected fracture, ischiofemoral impingement, or imaging calling for surgery).",
-            "CLINICAL.md §2 red flags",
+            "A red flag is open on this case: follow its route and resolve it, recording what was done. "
+            "Loading is not progressed and no routine handout is printed while it is open.",
+            "CLINICAL.md §6",
             "secondary",
         ),
         Rule(
             "pain_light",
-            "Session pain 0-3 green, 4-5 amber (fine if settled next morning), above 5 red: reduce load.",
+            "Pain during and after the prescribed exercises: 0-{pain_green_max:g} green, up to {pain_amber_max:g} "
+            "amber (fine if settled next morning), above {pain_amber_max:g} red: reduce load.",
             "Silbernagel, AJSM 2007",
             "secondary",
         ),
@@ -349,63 +396,101 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "ready_to_progress",
-            "At least 2 consecutive weeks of green or amber sessions with settled mornings: "
-            "ready to progress to the next loading stage.",
+            "At least {progress_weeks:g} consecutive weeks of green or amber sessions with settled mornings since "
+            "the current stage began: ready to progress to the next loading stage.",
             "project default",
             "heuristic",
         ),
         Rule(
             "bridge_deficit",
-            "Single-leg bridge under 20 reps on a side, or limb symmetry index under 90%.",
-            "Freckleton 2014; Pori 2021 (LSI 90%: project default)",
+            "Single-leg bridge under {bridge_min_reps:g} reps on a side, or limb symmetry index under "
+            "{bridge_min_lsi:g}%.",
+            "Freckleton 2014; Pori 2021 (LSI: project default)",
             "primary",
         ),
         Rule(
             "improved",
-            "Meaningful improvement: VISA-H up 13 or more from baseline, or average pain down by half, "
-            "or global rating of change +2 or better.",
-            "VISA-P MCID (extrapolated); Cacchio 2011; Rich 2023",
+            "Meaningful improvement at the latest visit: the pathway's outcome up by its meaningful change from "
+            "baseline (VISA-H {visa_h_mcid:g} points; distal functional scale {psfs_mcid:g} points), or average pain "
+            "down by at least {pain_reduction_pct:g}% and {pain_reduction_points:g} points, or a global rating of "
+            "change of +{groc_min:g} or better.",
+            "VISA-P MCID (extrapolated); Cacchio 2011; Farrar 2001; Rich 2023",
             "extrapolated",
         ),
         Rule(
+            "late_baseline",
+            "The first outcome score was recorded more than {baseline_window_weeks:g} weeks after the episode opened: "
+            "a late baseline, so change from it understates the whole course.",
+            "CLINICAL.md §9",
+            "heuristic",
+        ),
+        Rule(
             "stalled",
-            "12 weeks or more in the episode without meaningful improvement.",
+            "{stalled_weeks:g} weeks or more in the episode, or in the current tier, without a meaningful change.",
             "Goom et al., JOSPT 2016 (3-6 months)",
             "heuristic",
         ),
         Rule(
+            "load_before_adjunct",
+            "Stalled after {adjunct_weeks:g} weeks of conservative care, but loading has not reached stage "
+            "{adjunct_min_stage:g}: progress loading before adding an adjunct, or accept to record why not.",
+            "CLINICAL.md §9 (Goom 2016)",
+            "heuristic",
+        ),
+        Rule(
             "consider_adjunct",
-            "12 weeks or more of conservative care and stalled: consider adding an adjunct "
-            "(e.g. shockwave) to loading.",
+            "{adjunct_weeks:g} weeks or more of conservative care, stalled, loading at stage {adjunct_min_stage:g} or "
+            "beyond: consider adding an adjunct (e.g. shockwave) to loading.",
             "Goom 2016; Rich 2023",
             "heuristic",
             "adjunct",
         ),
         Rule(
             "consider_regenerative",
-            "Stalled after 12-24 weeks of conservative (and adjunct) care: consider "
-            "regenerative or injection treatment.",
+            "{regenerative_adjunct_weeks:g} weeks or more in the adjunct tier without a meaningful change, and "
+            "{regenerative_weeks:g} weeks or more of care: consider regenerative or injection treatment.",
             "seed article",
             "heuristic",
             "regenerative",
         ),
         Rule(
             "consider_surgical",
-            "24 weeks or more of failed non-operative care, or a red flag: consider an orthopaedic surgical opinion.",
+            "{surgical_weeks:g} weeks or more of failed non-operative care, or an open avulsion red flag: consider "
+            "an orthopaedic surgical opinion.",
             "Kayani 2020",
             "primary",
         ),
-        Rule("review_overdue", "Open case with no assessment for more than 4 weeks.", "project default", "heuristic"),
+        Rule(
+            "review_overdue",
+            "Open case whose planned review is more than {review_grace_days:g} days past; with no review planned, "
+            "more than {review_overdue_weeks:g} weeks since the last assessment (or since opening).",
+            "project default",
+            "heuristic",
+        ),
         Rule(
             "incidental_mri",
-            "MRI type III in a person over 45 may be an incidental finding.",
+            "MRI type III in a person over {incidental_mri_age:g} may be an incidental finding.",
             "Clin Radiol 2018",
+            "primary",
+        ),
+        Rule(
+            "research_definition",
+            "Research definition of PHT: on the affected side, at least 3 of 4 of single-leg arabesque, single-leg "
+            "bridge, sitting under {sitting_tolerance_min:g} minutes and modified bent-knee stretch reproduce the "
+            "familiar pain. Information only, never a gate.",
+            "Rich et al., J Exp Orthop 2023",
             "primary",
         ),
     )
 }
 
-SUGGESTION_RULES = ("consider_adjunct", "consider_regenerative", "consider_surgical", "ready_to_progress")
+SUGGESTION_RULES = (
+    "load_before_adjunct",
+    "consider_adjunct",
+    "consider_regenerative",
+    "consider_surgical",
+    "ready_to_progress",
+)
 
 
 def _num(column) -> pd.Series:
@@ -417,6 +502,10 @@ def _weeks(later, earlier) -> pd.Series:
     return ((pd.to_datetime(later) - pd.to_datetime(earlier)).dt.days // 7).astype("float64")
 
 
+def _flag(series) -> pd.Series:
+    return pd.Series(series).fillna(False).astype(bool)
+
+
 def evaluate(features: pd.DataFrame, thresholds: Thresholds | None, today: date) -> pd.DataFrame:
     """Every rule for every episode in ``features`` (one row per episode, from
     ``storage.caseload.episode_features``). Vectorised: the same code serves one case or the clinic."""
@@ -424,10 +513,14 @@ def evaluate(features: pd.DataFrame, thresholds: Thresholds | None, today: date)
     f = features.copy()
     today_ts = pd.Timestamp(today)
     open_ = f["status"] == "open"
+    post_op = _flag(f["post_operative"])
+    distal = f["region"].astype(str).str.startswith("distal") & ~post_op
     end = pd.to_datetime(f["closed_on"]).fillna(today_ts)
     f["weeks_in_episode"] = _weeks(end, f["opened_on"])
     f["weeks_in_tier"] = _weeks(end, f["tier_since"])
+    f["red_flag"] = open_ & (_num(f["open_alerts"]).fillna(0) > 0)
 
+    # session pain traffic light: pain during and after the prescribed exercises at the latest visit (§9)
     pain = _num(f["session_pain"])
     f["pain_light"] = np.select(
         [pain <= t["pain_green_max"], pain <= t["pain_amber_max"], pain.notna()],
@@ -435,50 +528,106 @@ def evaluate(features: pd.DataFrame, thresholds: Thresholds | None, today: date)
         default=np.array(None, dtype=object),
     )
     f["hold_stage"] = open_ & (f["next_morning_latest"] == "not_settled")
-    run_weeks = _weeks(f["last_assessed_on"], f["good_run_start"])
+    run_weeks = _weeks(f["last_assessed_on"], f["good_run_start"])  # the run counts only this stage's sessions
     f["ready_to_progress"] = (
-        open_ & (_num(f["stage"]) < 4) & (run_weeks >= t["progress_weeks"]).fillna(False) & ~f["hold_stage"]
+        open_
+        & ~post_op  # after surgery, progression follows the surgeon's protocol (§7)
+        & ~f["red_flag"]  # no progression while a red flag is open (§6)
+        & (_num(f["stage"]) < 4)
+        & (run_weeks >= t["progress_weeks"]).fillna(False)
+        & ~f["hold_stage"]
     )
 
     f["bridge_lsi"] = lsi_values(f["side"], f["bridge_left"], f["bridge_right"])
     f["bridge_deficit"] = open_ & deficit_values(f["side"], f["bridge_left"], f["bridge_right"], t)
 
-    visa_base = _num(f["visa_baseline"])
-    visa_now = _num(f["visa_latest"])
-    pain_base = _num(f["pain_baseline"])
+    # improvement (§9): the latest visit's values only, against the baseline and against the tier's start
+    mcid = pd.Series(np.where(post_op, np.nan, np.where(distal, t["psfs_mcid"], t["visa_h_mcid"])), index=f.index)
+    outcome_now = _num(f["outcome_latest"])
     pain_now = _num(f["pain_latest"])
-    f["visa_change"] = visa_now - visa_base
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f["pain_change_pct"] = np.where(pain_base > 0, np.round(100.0 * (pain_base - pain_now) / pain_base), np.nan)
-    groc = _num(f["groc_latest"])
-    f["improved"] = (
-        (f["visa_change"] >= t["visa_h_mcid"]).fillna(False)
-        | (pd.Series(f["pain_change_pct"], index=f.index) >= t["pain_reduction_pct"]).fillna(False)
-        | (groc >= t["groc_min"]).fillna(False)
-    )
-    f["stalled"] = open_ & (f["weeks_in_episode"] >= t["stalled_weeks"]).fillna(False) & ~f["improved"]
+    f["outcome_change"] = outcome_now - _num(f["outcome_baseline"])
+    f["visa_change"] = f["outcome_change"].where(~(post_op | distal))
 
-    imaging_flag = (_num(f["max_tendons_avulsed"]) >= t["avulsion_tendons"]).fillna(False) | (
-        _num(f["max_retraction_cm"]) > t["avulsion_retraction_cm"]
+    def pain_drop(reference) -> tuple[pd.Series, pd.Series]:
+        ref = _num(reference)
+        points = ref - pain_now
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = pd.Series(np.where(ref > 0, np.round(100.0 * points / ref), np.nan), index=f.index)
+        return pct, points
+
+    pct, points = pain_drop(f["pain_baseline"])
+    f["pain_change_pct"] = pct
+    pain_better = ((pct >= t["pain_reduction_pct"]) & (points >= t["pain_reduction_points"])).fillna(False)
+    groc_better = (_num(f["groc_latest"]) >= t["groc_min"]).fillna(False)
+    f["improved"] = (f["outcome_change"] >= mcid).fillna(False) | pain_better | groc_better
+    tier_pct, tier_points = pain_drop(f["pain_tier_start"])
+    f["improved_in_tier"] = ((outcome_now - _num(f["outcome_tier_start"])) >= mcid).fillna(False) | (
+        (tier_pct >= t["pain_reduction_pct"]) & (tier_points >= t["pain_reduction_points"])
     ).fillna(False)
-    nirschl = _num(f["nirschl_latest"])
-    f["red_flag"] = open_ & (
-        f["red_flag_latest"].fillna(False).astype(bool) | (nirschl >= 6).fillna(False) | imaging_flag
+    window = pd.Timedelta(days=int(7 * t["baseline_window_weeks"]))
+    f["late_baseline"] = (pd.to_datetime(f["outcome_baseline_on"]) > pd.to_datetime(f["opened_on"]) + window).fillna(
+        False
     )
-    f["consider_adjunct"] = (
-        f["stalled"] & (f["tier"] == "conservative") & (f["weeks_in_tier"] >= t["adjunct_weeks"]).fillna(False)
+    f["stalled_in_tier"] = open_ & (f["weeks_in_tier"] >= t["stalled_weeks"]).fillna(False) & ~f["improved_in_tier"]
+    f["stalled"] = (open_ & (f["weeks_in_episode"] >= t["stalled_weeks"]).fillna(False) & ~f["improved"]) | f[
+        "stalled_in_tier"
+    ]
+
+    # escalation (§9): gated on stage and tier history, one prompt at a time, none after surgery
+    may_escalate = open_ & ~post_op
+    adjunct_due = (
+        may_escalate
+        & (f["tier"] == "conservative")
+        & (f["weeks_in_tier"] >= t["adjunct_weeks"]).fillna(False)
+        & f["stalled"]
     )
+    loaded_enough = (_num(f["max_stage"]) >= t["adjunct_min_stage"]).fillna(False) | _flag(f["stage_gate_waived"])
+    f["consider_adjunct"] = adjunct_due & loaded_enough
+    f["load_before_adjunct"] = adjunct_due & ~loaded_enough
     f["consider_regenerative"] = (
-        f["stalled"]
-        & f["tier"].isin(["conservative", "adjunct"])
+        may_escalate
+        & (f["tier"] == "adjunct")
+        & (f["weeks_in_tier"] >= t["regenerative_adjunct_weeks"]).fillna(False)
         & (f["weeks_in_episode"] >= t["regenerative_weeks"]).fillna(False)
+        & ~f["improved_in_tier"]
+        & ~f["improved"]
     )
-    f["consider_surgical"] = open_ & (
-        ((f["weeks_in_episode"] >= t["surgical_weeks"]).fillna(False) & ~f["improved"]) | f["red_flag"]
+    avulsion_open = f["open_alert_kinds"].fillna("").astype(str).str.contains("avulsion", regex=False)
+    f["consider_surgical"] = may_escalate & (
+        ((f["weeks_in_episode"] >= t["surgical_weeks"]).fillna(False) & ~f["improved"]) | avulsion_open
     )
     f["escalation_due"] = f["consider_adjunct"] | f["consider_regenerative"] | f["consider_surgical"]
-    last = pd.to_datetime(f["last_assessed_on"])
-    overdue_from = today_ts - pd.Timedelta(days=int(7 * t["review_overdue_weeks"]))
-    f["review_overdue"] = open_ & (last.isna() | (last < overdue_from))
+
+    # review overdue (§9): the planned date plus a grace period; with none planned, 4 weeks since last seen
+    planned = pd.to_datetime(f["next_review_on"])
+    last_seen = pd.to_datetime(f["last_assessed_on"]).fillna(pd.to_datetime(f["opened_on"]))
+    f["review_overdue"] = open_ & np.where(
+        planned.notna(),
+        today_ts > planned + pd.Timedelta(days=int(t["review_grace_days"])),
+        today_ts - last_seen > pd.Timedelta(days=int(7 * t["review_overdue_weeks"])),
+    )
     f["incidental_mri"] = (_num(f["incidental_mri_age"]) > t["incidental_mri_age"]).fillna(False)
     return f
+
+
+def research_definition(assessment: dict, side: str, thresholds: Thresholds | None = None) -> tuple[int, int]:
+    """§9 research definition of PHT on the affected side(s): (tests reproducing the pain, tests recorded)
+    out of arabesque, bridge provocation, sitting under the threshold and modified bent-knee stretch. For a
+    bilateral case the side with more positives counts. Information only, never a gate."""
+    from .model import RESEARCH_DEFINITION_TESTS, test_column
+
+    t = {**default_thresholds(), **(thresholds or {})}
+    best = (0, 0)
+    for each in ("left", "right") if side == "bilateral" else (side,):
+        positive = recorded = 0
+        for code in RESEARCH_DEFINITION_TESTS:
+            result = assessment.get(test_column(code, each))
+            if result in ("positive", "negative"):
+                recorded += 1
+                positive += result == "positive"
+        sitting = assessment.get("sitting_minutes")
+        if sitting is not None and sitting == sitting:
+            recorded += 1
+            positive += sitting < t["sitting_tolerance_min"]
+        best = max(best, (positive, recorded))
+    return best

@@ -6,18 +6,28 @@ while any problem remains (``FieldProblems`` is raised by ``require_valid``).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from . import safety
 from .model import (
     AGGRAVATING_ACTIVITIES,
+    ALERT_KINDS,
+    DIFFERENTIAL_CODES,
+    DISTAL_TESTS,
     MRI_MODALITIES,
     MRI_TYPES,
+    NIRSCHL_RED_FLAG_FROM,
+    PATHWAY_WORDS,
     PROVOCATION_TESTS,
+    PSFS_ITEMS,
     RED_FLAG_CODES,
+    TEST_SIDES,
     VISA_H_ITEMS,
+    AlertAnswer,
     DischargeOutcome,
     EpisodeStatus,
     FieldProblems,
@@ -26,6 +36,7 @@ from .model import (
     NextMorning,
     Onset,
     Palpation,
+    Pathway,
     Region,
     Severity,
     Sex,
@@ -33,6 +44,9 @@ from .model import (
     StrengthMethod,
     TendonsInvolved,
     TestResult,
+    pathway_of,
+    test_column,
+    test_columns,
 )
 
 MAX_AGE_YEARS = 120
@@ -244,7 +258,11 @@ def check_episode(raw: dict[str, Any], *, date_of_birth: date | None, today: dat
     c.flag("load_change", "Training-load change before onset")
     c.text("sport", "Sport or activity", max_len=100)
     c.choice("severity", "Severity", [s.value for s in Severity], required=True)
-    c.flag("post_operative", "Avulsion / post-operative case", default=False)
+    post_op = c.flag("post_operative", "After surgical repair (post-operative pathway)", default=False)
+    if post_op:
+        c.day("surgery_date", "Date of surgery", today=today, not_before=(onset, "the onset date"))
+    else:
+        c.clean["surgery_date"] = None
     clinician = c.raw.get("clinician_id")
     if _blank(clinician):
         c.problem("clinician_id", "Assigned clinician is required.")
@@ -281,42 +299,33 @@ def check_closing(raw: dict[str, Any], *, opened_on: date, last_assessed: date |
     return c
 
 
-# -- assessments -----------------------------------------------------------------------------------
+# -- pathways (CLINICAL.md §7): what each pathway asks at an assessment ------------------------------
+
+_VISA_H = {f"visa_h_{n}" for n in range(1, 9)} | {"visa_h_total"}
+_PSFS = {f"psfs_{n}_{part}" for n in range(1, PSFS_ITEMS + 1) for part in ("activity", "score")}
+_POSTOP = {
+    "postop_phase",
+    "postop_brace",
+    "postop_hip_flexion_limit",
+    "postop_loaded_flexion_week",
+    "postop_restrictions",
+}
+_PROXIMAL_TESTS = set(test_columns(PROVOCATION_TESTS))
+_DISTAL_TESTS = set(test_columns(DISTAL_TESTS))
+PATHWAY_FIELDS: dict[Pathway, set[str]] = {
+    Pathway.PROXIMAL: _VISA_H | _PROXIMAL_TESTS | {"sitting_minutes", "palpation_left", "palpation_right"},
+    Pathway.DISTAL: _PSFS | _DISTAL_TESTS | {"distal_palpation"},
+    Pathway.POST_OPERATIVE: _POSTOP | {"phat_total", "palpation_left", "palpation_right", "sitting_minutes"},
+}
+ALL_PATHWAY_FIELDS = set().union(*PATHWAY_FIELDS.values())
+NOT_ASKED_WHY = {
+    Pathway.PROXIMAL: "PHAT is for repaired avulsions; the functional scale and knee tests are for distal cases",
+    Pathway.DISTAL: "VISA-H, sitting and sit-bone findings are for proximal tendinopathy",
+    Pathway.POST_OPERATIVE: "after repair the surgeon's protocol applies: PHAT is the outcome, no provocation tests",
+}
 
 
-def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: date) -> Checker:
-    """An assessment (CLINICAL.md §2) for ``episode`` (needs onset_date, opened_on, side, post_operative)."""
-    c = Checker(raw)
-    c.day(
-        "assessed_on",
-        "Assessment date",
-        required=True,
-        today=today,
-        not_before=(episode.get("onset_date"), "the episode's onset date"),
-    )
-    avg = c.integer("pain_avg", "Average pain (last week)", 0, 10, required=True)
-    worst = c.integer("pain_worst", "Worst pain (last week)", 0, 10, required=True)
-    both_valid = not ({"pain_avg", "pain_worst"} & set(c.problems))
-    if both_valid and avg is not None and worst is not None and worst < avg:
-        c.problem("pain_worst", f"Worst pain ({worst}) cannot be lower than average pain ({avg}).")
-    task = c.integer("pain_task", "Pain during the meaningful task", 0, 10)
-    task_name = c.text("pain_task_name", "Meaningful task", max_len=80)
-    if task is not None and not task_name:
-        c.problem("pain_task_name", "Name the task the pain score refers to (e.g. running 5 km).")
-    c.integer("sitting_minutes", "Pain-free sitting", 0, 720, unit="minutes")
-    c.flag("morning_stiffness", "Morning stiffness")
-    c.choice("next_morning", "Next-morning response", [n.value for n in NextMorning])
-    activities = raw.get("aggravating") or []
-    if isinstance(activities, str):
-        activities = [a.strip() for a in activities.split(",") if a.strip()]
-    unknown = [a for a in activities if a not in AGGRAVATING_ACTIVITIES]
-    if unknown:
-        c.problem("aggravating", f"Unknown aggravating activity: {', '.join(unknown)}.")
-    c.clean["aggravating"] = ",".join(a for a in AGGRAVATING_ACTIVITIES if a in activities) or None
-    c.flag("previous_injury", "Previous hamstring injury")
-    c.flag("low_back_pain", "Low back pain history")
-    c.integer("nirschl_phase", "Nirschl pain phase", 1, 7)
-
+def _check_visa_h(c: Checker, raw: dict[str, Any]) -> None:
     # VISA-H: all eight items or none; the total must equal their sum (§2).
     items = {}
     for item in VISA_H_ITEMS:
@@ -345,26 +354,92 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
         c.problem("visa_h_total", "A VISA-H total needs its 8 item scores.")
     c.clean["visa_h_total"] = total
 
-    phat = c.integer("phat_total", "PHAT total", 0, 100)
-    if phat is not None and not episode.get("post_operative"):
-        c.problem(
-            "phat_total",
-            "PHAT is validated only after avulsion repair: record it for avulsion / post-operative cases only.",
-        )
-    c.integer("groc", "Global rating of change", -3, 3)
 
+# -- assessments -----------------------------------------------------------------------------------
+
+
+def check_assessment(
+    raw: dict[str, Any], *, episode: dict[str, Any], today: date, open_alerts: list[dict[str, Any]] | None = None
+) -> Checker:
+    """An assessment (CLINICAL.md §2, §6, §7) for ``episode`` (needs onset_date, side, region, post_operative):
+    the fields of the episode's pathway, and an answer for each red flag still open on it."""
+    c = Checker(raw)
+    c.day(
+        "assessed_on",
+        "Assessment date",
+        required=True,
+        today=today,
+        not_before=(episode.get("onset_date"), "the episode's onset date"),
+    )
+    avg = c.integer("pain_avg", "Average pain (last week)", 0, 10, required=True)
+    worst = c.integer("pain_worst", "Worst pain (last week)", 0, 10, required=True)
+    both_valid = not ({"pain_avg", "pain_worst"} & set(c.problems))
+    if both_valid and avg is not None and worst is not None and worst < avg:
+        c.problem("pain_worst", f"Worst pain ({worst}) cannot be lower than average pain ({avg}).")
+    task = c.integer("pain_task", "Pain during the meaningful task", 0, 10)
+    task_name = c.text("pain_task_name", "Meaningful task", max_len=80)
+    if task is not None and not task_name:
+        c.problem("pain_task_name", "Name the task the pain score refers to (e.g. running 5 km).")
+    c.integer("pain_exercise", "Pain during and after the exercises", 0, 10)
+    c.flag("morning_stiffness", "Morning stiffness")
+    c.choice("next_morning", "Next-morning response", [n.value for n in NextMorning])
+    activities = raw.get("aggravating") or []
+    if isinstance(activities, str):
+        activities = [a.strip() for a in activities.split(",") if a.strip()]
+    unknown = [a for a in activities if a not in AGGRAVATING_ACTIVITIES]
+    if unknown:
+        c.problem("aggravating", f"Unknown aggravating activity: {', '.join(unknown)}.")
+    c.clean["aggravating"] = ",".join(a for a in AGGRAVATING_ACTIVITIES if a in activities) or None
+    c.flag("previous_injury", "Previous hamstring injury")
+    c.flag("low_back_pain", "Low back pain history")
+    nirschl = c.integer("nirschl_phase", "Nirschl pain phase", 1, 7)
+
+    pathway = pathway_of(episode)
+    asked = PATHWAY_FIELDS[pathway]
+    for name in sorted(ALL_PATHWAY_FIELDS - asked):  # §7: what this pathway does not ask is never stored
+        if not _blank(raw.get(name)) and raw.get(name) is not False:
+            c.problem(name, f"Not recorded on the {PATHWAY_WORDS[pathway].lower()} pathway ({NOT_ASKED_WHY[pathway]}).")
+        c.clean[name] = None
+    if "sitting_minutes" in asked:
+        c.integer("sitting_minutes", "Pain-free sitting", 0, 720, unit="minutes")
+    if "visa_h_total" in asked:
+        _check_visa_h(c, raw)
+    if "phat_total" in asked:
+        c.integer("phat_total", "PHAT total", 0, 100)
+    c.integer("groc", "Global rating of change", -3, 3)
     palp = [p.value for p in Palpation]
-    c.choice("palpation_left", "Tenderness at the left sit bone", palp)
-    c.choice("palpation_right", "Tenderness at the right sit bone", palp)
+    if "palpation_left" in asked:
+        c.choice("palpation_left", "Tenderness at the left sit bone", palp)
+        c.choice("palpation_right", "Tenderness at the right sit bone", palp)
+    if "distal_palpation" in asked:
+        c.choice("distal_palpation", "Tenderness of the involved distal tendon", palp)
+    if "psfs_1_score" in asked:
+        for n in range(1, PSFS_ITEMS + 1):
+            activity = c.text(f"psfs_{n}_activity", f"Functional scale activity {n}", max_len=80)
+            score = c.integer(f"psfs_{n}_score", f"Functional scale activity {n}: ability", 0, 10)
+            if score is not None and not activity:
+                c.problem(f"psfs_{n}_activity", f"Name activity {n} that the score refers to.")
+            if activity and score is None:
+                c.problem(f"psfs_{n}_score", f"Score activity {n} from 0 (unable) to 10 (as before the problem).")
+    if "postop_phase" in asked:
+        c.text("postop_phase", "Protocol phase", max_len=80, required=True)
+        c.flag("postop_brace", "Brace")
+        c.integer("postop_hip_flexion_limit", "Hip flexion limit", 0, 130, unit="degrees")
+        c.integer("postop_loaded_flexion_week", "No loaded hip flexion before week", 0, 52, unit="weeks")
+        c.text("postop_restrictions", "Other restrictions", max_len=1000, multiline=True)
     results = [r.value for r in TestResult]
-    for test in PROVOCATION_TESTS:
-        name = f"test_{test.code}"
-        result = c.choice(name, test.label, results)
-        pain = c.integer(f"{name}_pain", f"{test.label}: pain", 0, 10)
-        if result == TestResult.POSITIVE and pain is None:
-            c.problem(f"{name}_pain", f"{test.label} is positive: record the pain it reproduced (0-10).")
-        if result != TestResult.POSITIVE and pain is not None:
-            c.problem(f"{name}_pain", f"Pain is recorded only for a positive {test.label}.")
+    for test in PROVOCATION_TESTS + DISTAL_TESTS:
+        if test_column(test.code, "left") not in asked:
+            continue
+        for side in TEST_SIDES:
+            name, pain_name = test_column(test.code, side), test_column(test.code, side, pain=True)
+            label = f"{test.label} ({side})"
+            result = c.choice(name, label, results)
+            pain = c.integer(pain_name, f"{label}: pain", 0, 10)
+            if result == TestResult.POSITIVE and pain is None:
+                c.problem(pain_name, f"{label} is positive: record the pain it reproduced (0-10).")
+            if result != TestResult.POSITIVE and pain is not None:
+                c.problem(pain_name, f"Pain is recorded only for a positive {label}.")
 
     for side in ("left", "right"):
         reps = c.integer(f"bridge_reps_{side}", f"Bridge reps, {side}", 0, 150, unit="reps")
@@ -380,14 +455,32 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
     if (left is not None or right is not None) and not unit:
         c.problem("strength_unit", "Give the unit of the strength values (N, kg, Nm).")
 
-    any_flag = False
+    # Red flags (§6): a ticked one raises an alert on the episode; Nirschl 6-7 is the rest / night-pain flag.
     for code in RED_FLAG_CODES:
-        any_flag |= bool(c.flag(code, "Red flag", default=False))
+        c.flag(code, "Red flag", default=False)
+    night_phase = nirschl is not None and nirschl >= NIRSCHL_RED_FLAG_FROM
+    if night_phase:
+        c.clean["rf_rest_night_pain"] = True
+    for code in DIFFERENTIAL_CODES:
+        c.flag(code, "Consider", default=False)
     action = c.text("red_flag_action", "Action taken on the red flag", max_len=1000, multiline=True)
-    if any_flag and not action:
+    if any(c.clean.get(code) for code in RED_FLAG_CODES) and not action:
+        why = " (Nirschl phase 6-7 is the rest or night pain red flag)" if night_phase else ""
         c.problem(
-            "red_flag_action", "A red flag is ticked: record what you did about it (e.g. referral made, to whom)."
+            "red_flag_action",
+            f"A red flag is recorded{why}: record what you did about it (e.g. referral made, to whom, how urgently).",
         )
+    # Every red flag still open on the episode is asked about; none is cleared by leaving it unanswered (§6).
+    answers = raw.get("alert_answers") or {}
+    clean_answers = {}
+    for alert in open_alerts or []:
+        answer = answers.get(alert["alert_id"], answers.get(str(alert["alert_id"])))
+        if answer not in {a.value for a in AlertAnswer}:
+            kind = ALERT_KINDS[alert["kind"]].label.split(" (")[0]
+            c.problem(f"alert_{alert['alert_id']}", f"Open red flag ({kind}): say whether it is still present.")
+        else:
+            clean_answers[int(alert["alert_id"])] = answer
+    c.clean["alert_answers"] = clean_answers
 
     c.text("impression", "Clinical impression", max_len=4000, multiline=True)
     c.text("plan", "Plan", max_len=4000, multiline=True)
@@ -399,6 +492,46 @@ def check_assessment(raw: dict[str, Any], *, episode: dict[str, Any], today: dat
         not_future=False,
         not_before=(assessed, "the assessment date") if assessed else None,
     )
+    return c
+
+
+# -- red flag alerts (CLINICAL.md §6) --------------------------------------------------------------
+
+URGENCIES = ("same_hour", "same_day", "within_days", "within_a_week", "routine")
+
+
+def check_manual_alert(raw: dict[str, Any], *, opened_on: date, today: date) -> Checker:
+    """A red flag raised by a clinician on the case, outside an assessment."""
+    c = Checker(raw)
+    kind = c.choice("kind", "Red flag", list(ALERT_KINDS), required=True)
+    c.text("detail", "What was found", max_len=1000, multiline=True, required=True)
+    c.day("raised_on", "Noticed on", required=True, today=today, not_before=(opened_on, "the episode's opening"))
+    if kind == "avulsion":
+        c.day("injury_on", "Date of injury", today=today)
+    else:
+        c.clean["injury_on"] = None
+    return c
+
+
+def check_alert_resolution(raw: dict[str, Any], *, raised_on: date, today: date) -> Checker:
+    """Resolving a red flag (§6): referred (to whom, how urgently, date sent) or ruled out (why)."""
+    c = Checker(raw)
+    how = c.choice("resolution", "Outcome", ["referred", "ruled_out"], required=True)
+    if how == "referred":
+        c.text("referred_to", "Referred to", max_len=200, required=True)
+        c.choice("referral_urgency", "Urgency", list(URGENCIES), required=True)
+        c.day(
+            "referral_sent_on",
+            "Date the referral was sent",
+            required=True,
+            today=today,
+            not_before=(raised_on, "the date the red flag was raised"),
+        )
+        c.text("resolution_note", "Note", max_len=2000, multiline=True)
+    else:
+        c.text("resolution_note", "Why it was ruled out", max_len=2000, multiline=True, required=True)
+        for name in ("referred_to", "referral_urgency", "referral_sent_on"):
+            c.clean[name] = None
     return c
 
 
@@ -464,16 +597,30 @@ def check_change(raw: dict[str, Any], *, kind: str, current: Any, since: date, o
     return c
 
 
-def check_treatment(raw: dict[str, Any], *, tier: str, opened_on: date, today: date) -> Checker:
+def check_treatment(
+    raw: dict[str, Any],
+    *,
+    tier: str,
+    opened_on: date,
+    today: date,
+    date_of_birth: date | None = None,
+    previous_treatments: Iterable[Mapping[str, Any]] = (),
+) -> Checker:
+    """A treatment session (CLINICAL.md §3) with its safety screen (§8). ``raw["screen"]`` holds the
+    clinician's answers (item code -> yes/no); ``date_of_birth`` and ``previous_treatments`` (the
+    episode's earlier treatments) decide the computed items."""
     c = Checker(raw)
     kind = c.choice("kind", "Treatment", list(TREATMENT_TIER), required=True)
-    c.day("given_on", "Date given", required=True, today=today, not_before=(opened_on, "the episode's start"))
+    given_on = c.day(
+        "given_on", "Date given", required=True, today=today, not_before=(opened_on, "the episode's start")
+    )
     if kind and TIER_ORDER.get(tier, 0) < TIER_ORDER[TREATMENT_TIER[kind]]:
         c.problem(
             "kind",
             f"{kind.replace('_', ' ').capitalize()} belongs to the {TREATMENT_TIER[kind]} tier; the case is "
             f"in the {tier} tier. Change the tier first, with its reason.",
         )
+    injection_type = None
     if kind == "shockwave":
         c.choice("shockwave_type", "Shockwave type", ["radial", "focused"], required=True)
         c.integer("impulses", "Impulses", 100, 10000, required=True)
@@ -483,11 +630,78 @@ def check_treatment(raw: dict[str, Any], *, tier: str, opened_on: date, today: d
         if session and planned and session > planned:
             c.problem("session_number", f"Session {session} of {planned}: the session number cannot exceed the plan.")
     if kind == "injection":
-        c.choice("injection_type", "Injection", ["prp", "prolotherapy", "corticosteroid"], required=True)
+        injection_type = c.choice("injection_type", "Injection", list(safety.INJECTION_TYPES), required=True)
         c.choice("side", "Side injected", ["left", "right"], required=True)
-        c.choice("image_guidance", "Image guidance", ["ultrasound", "none"], required=True)
+        c.choice("image_guidance", "Guidance used", list(safety.GUIDANCE), required=True)
+        c.text("agent", "Agent injected", required=True, max_len=120)
+        c.text("dose", "Dose", required=True, max_len=80)
+        c.text("given_by", "Given by (the person who injected)", required=True, max_len=120)
+        review = c.day(
+            "review_on",
+            "Review date",
+            today=today,
+            not_future=False,
+            not_before=(given_on, "the date given") if given_on else None,
+        )
+        if review is None and given_on is not None and "review_on" not in c.problems:
+            c.clean["review_on"] = given_on + timedelta(days=safety.INJECTION_REVIEW_DAYS.value)
     c.text("notes", "Notes", max_len=2000, multiline=True)
+    _check_screen(c, kind, injection_type, date_of_birth, previous_treatments)
     return c
+
+
+def _check_screen(
+    c: Checker,
+    kind: str | None,
+    injection_type: str | None,
+    date_of_birth: date | None,
+    previous: Iterable[Mapping[str, Any]],
+) -> None:
+    """The safety screen (§8): every asked item answered yes or no; computed items from the record;
+    an item that applies needs the clinician's reason for going ahead (kept only then)."""
+    items = safety.items_for(kind, injection_type)
+    if not items:
+        c.clean["screen_json"] = c.clean["override_reason"] = None
+        return
+    given_on = c.clean.get("given_on")
+    previous = list(previous)
+    computed = safety.computed_answers(
+        kind,
+        injection_type,
+        date_of_birth=date_of_birth,
+        given_on=given_on,
+        previous_treatments=previous,
+        side=c.clean.get("side"),
+    )
+    given = c.raw.get("screen")
+    given = given if isinstance(given, Mapping) else {}
+    answers: dict[str, bool] = {}
+    for item in items:
+        if item.code in computed:
+            answers[item.code] = computed[item.code].applies
+        elif item.computed and given_on is None:
+            continue  # decided from the date given, which has its own problem
+        else:
+            answer = safety.answer_of(given.get(item.code))
+            if answer is None:
+                c.problem(f"screen_{item.code}", f"Answer yes or no: {item.wording}.")
+            else:
+                answers[item.code] = answer
+    reason = c.text("override_reason", "Override reason", max_len=1000, multiline=True)
+    applying = safety.screen(
+        kind,
+        injection_type,
+        answers,
+        date_of_birth=date_of_birth,
+        given_on=given_on,
+        previous_treatments=previous,
+        side=c.clean.get("side"),
+    )
+    if applying and not reason and "override_reason" not in c.problems:
+        c.problem("override_reason", safety.refusal(applying))
+    if not applying:
+        c.clean["override_reason"] = None
+    c.clean["screen_json"] = json.dumps({"answers": answers, "computed": sorted(computed)}, sort_keys=True)
 
 
 def check_prescription(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:

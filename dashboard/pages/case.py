@@ -6,11 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.domain import rules
 from dashboard.domain.exercises import STAGE_NAMES
-from dashboard.domain.model import SHOCKWAVE_PROTOCOL, label_of
+from dashboard.domain.model import PATHWAY_WORDS, label_of, pathway_of
 from dashboard.services import auth, care, caseload, cases, records
-from dashboard.ui import assessment_view, chart_cache, labels, session, tables
+from dashboard.ui import alerts_panel, assessment_view, case_rules, chart_cache, labels, session, tables, treatment_form
 
 db = session.database()
 me = session.signed_in_user()
@@ -21,31 +20,19 @@ verdict = caseload.case_rules(db, me, episode_id)
 result = verdict.result
 can_edit = auth.can(me, auth.Permission.EDIT) and ep["status"] == "open"
 
-# -- red flags: first thing on the page ---------------------------------------------------------------
-if result["red_flag"]:
-    reasons = view.red_flags or ["A red flag is recorded on this case."]
-    st.error(
-        "### RED FLAG: refer on\n"
-        + "\n".join(f"- {labels.md(text)}" for text in reasons)
-        + f"\n\n*{rules.RULES['red_flag'].source} ({rules.RULES['red_flag'].level})*",
-        icon=":material/emergency:",
-    )
+# -- red flags: first thing on the page (CLINICAL.md §6) ----------------------------------------------
+every_alert = alerts_panel.render_open(db, me, episode_id, can_edit)
 
-st.title(f"{ep['given_name']} {ep['family_name']}")
+st.title(f"{labels.md(ep['given_name'])} {labels.md(ep['family_name'])}")
 session.show_flash()
-st.markdown(f"{labels.md(ep['clinic_id'])} · {labels.episode_title(ep)}")
+st.markdown(f"{labels.md(ep['clinic_id'])} · {labels.episode_title(ep)} · {PATHWAY_WORDS[pathway_of(ep)]} pathway")
 c = st.columns([1.5, 1, 1, 1, 1.2, 1])
 c[0].metric("Tier", label_of(ep["tier"]))
 c[1].metric("Loading stage", ep["stage"])
 c[2].metric("Weeks in episode", view.weeks_in_episode)
 c[3].metric("Weeks in tier", view.weeks_in_tier)
 c[4].metric("Severity", label_of(ep["severity"]))
-visa_change = result.get("visa_change")
-c[5].metric(
-    "VISA-H",
-    "-" if pd.isna(result.get("visa_latest")) else int(result["visa_latest"]),
-    None if pd.isna(visa_change) else f"{visa_change:+.0f} from baseline",
-)
+case_rules.outcome_metric(c[5], ep, result)
 st.caption(
     f"Clinician {ep['clinician_name']} · onset {ep['onset_date']:%d %b %Y} ({label_of(ep['onset_type']).lower()})"
     f" · sport {labels.md(ep['sport'])} · referred by {labels.md(ep['referral_source'])}"
@@ -53,59 +40,12 @@ st.caption(
 )
 
 # -- what the rules say -------------------------------------------------------------------------------------
-LIGHT = {"green": ":green-badge[green]", "amber": ":orange-badge[amber]", "red": ":red-badge[red]"}
-flags = []
-if result.get("pain_light"):
-    flags.append(("pain_light", f"Latest session pain {LIGHT[result['pain_light']]}"))
-for rule_id, text in (
-    ("hold_stage", "Next morning not settled: hold the stage"),
-    ("improved", "Meaningful improvement"),
-    ("stalled", "Stalled"),
-    ("bridge_deficit", "Bridge deficit"),
-    ("review_overdue", "Review overdue"),
-    ("incidental_mri", f"MRI type III may be incidental (over {verdict.thresholds['incidental_mri_age']:g})"),
-):
-    if result.get(rule_id):
-        flags.append((rule_id, text))
-with st.container(border=True):
-    st.markdown("**Flags:** " + (" · ".join(text for _, text in flags) if flags else "none"))
-    with st.expander("Why, and the sources"):
-        for rule_id, _ in flags:
-            rule = rules.RULES[rule_id]
-            st.markdown(f"- **{label_of(rule_id)}**: {rule.statement} *Source: {rule.source} ({rule.level}).*")
-        st.caption(
-            f"Improvement: VISA-H change {labels.show(result.get('visa_change'))}, average pain change "
-            f"{labels.show(result.get('pain_change_pct'))}%, "
-            f"latest global rating {labels.show(result.get('groc_latest'))}. "
-            f"VISA-H has no published MCID: the VISA-P value of {verdict.thresholds['visa_h_mcid']:g} points "
-            "is used (extrapolated)."
-        )
-
-for rule in verdict.suggestions:
-    with st.container(border=True):
-        st.markdown(f"**Suggestion: {label_of(rule.rule_id)}.** {rule.statement}")
-        st.caption(f"Source: {rule.source} · evidence: {rule.level}. The app suggests; you decide and record why.")
-        if can_edit:
-            scope = f"decide_{rule.rule_id}"
-            session.show_summary(scope)
-            with st.form(f"{scope}_form"):
-                reason = st.text_input("Your reason", key=f"{scope}_reason")
-                session.show_problem(scope, "reason")
-                action: dict[str | None, str] = {
-                    "adjunct": "Accept: move to adjunct tier",
-                    "regenerative": "Accept: move to regenerative tier",
-                }
-                accept_label = action.get(rule.suggests_tier) or (
-                    "Accept: progress the stage" if rule.rule_id == "ready_to_progress" else "Accept"
-                )
-                a1, a2 = st.columns(2)
-                accept = a1.form_submit_button(accept_label, type="primary")
-                dismiss = a2.form_submit_button("Dismiss")
-            if accept or dismiss:
-                ok, _ = session.attempt(scope, care.decide, db, me, episode_id, rule.rule_id, bool(accept), reason)
-                if ok:
-                    session.flash("Decision recorded." + (" Tier changed." if accept and rule.suggests_tier else ""))
-                st.rerun()
+alerts_panel.render_considerations(view.latest)
+case_rules.render_flags(ep, verdict, view.latest)
+case_rules.render_suggestions(db, me, episode_id, verdict, can_edit)
+if can_edit:
+    alerts_panel.render_raise(db, me, episode_id)
+alerts_panel.render_history(every_alert)
 
 if can_edit:
     b1, b2, b3 = st.columns([1, 1, 1, 2])[:3]  # the fourth column is only spacing
@@ -133,6 +73,7 @@ if not view.assessments.empty:
                 opened_on=ep["opened_on"],
                 end=ep["closed_on"] or date.today(),
                 thresholds=verdict.thresholds,
+                pathway=pathway_of(ep),
             )
         ),
     )
@@ -265,92 +206,7 @@ with tab_path:
             care.change_tier,
         )
         change_form(c2, "stage", "Change loading stage", [1, 2, 3, 4], STAGE_NAMES.get, care.change_stage)
-    st.markdown("**Treatments**")
-    given = care.treatments(db, me, episode_id)
-    if given.empty:
-        st.caption("No adjunct or regenerative treatments recorded.")
-    else:
-        tables.show(
-            given[
-                [
-                    "given_on",
-                    "kind",
-                    "shockwave_type",
-                    "impulses",
-                    "energy_flux",
-                    "session_number",
-                    "sessions_planned",
-                    "injection_type",
-                    "side",
-                    "image_guidance",
-                    "notes",
-                    "clinician_name",
-                ]
-            ]
-        )
-    if can_edit:
-        with st.expander(
-            "Record a treatment session", icon=":material/healing:", expanded=bool(session.problems("treatment"))
-        ):
-            session.show_summary("treatment")
-            kind = st.selectbox(
-                "Treatment",
-                ["shockwave", "dry_needling", "soft_tissue", "injection"],
-                format_func=label_of,
-                key="treatment_kind",
-            )
-            with st.form("treatment_form"):
-                values = {
-                    "kind": kind,
-                    "given_on": st.date_input(
-                        "Date given", value=date.today(), key="treatment_given_on", format="YYYY-MM-DD"
-                    ),
-                }
-                session.show_problem("treatment", "given_on")
-                session.show_problem("treatment", "kind")
-                if kind == "shockwave":
-                    sw = SHOCKWAVE_PROTOCOL
-                    st.caption(
-                        f"Protocol in the trial: {sw.shockwave_type}, {sw.impulses:,} impulses at "
-                        f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({sw.source})."
-                    )
-                    planned_before = int(given[given["kind"] == "shockwave"].shape[0])
-                    s1, s2, s3 = st.columns(3)
-                    values["shockwave_type"] = s1.selectbox("Type", ["radial", "focused"], key="treatment_sw_type")
-                    values["impulses"] = s2.number_input(
-                        "Impulses", value=sw.impulses, step=100, key="treatment_impulses"
-                    )
-                    session.show_problem("treatment", "impulses")
-                    values["energy_flux"] = s3.number_input(
-                        "Energy flux (mJ/mm²)", value=sw.energy_flux, step=0.01, format="%.2f", key="treatment_flux"
-                    )
-                    session.show_problem("treatment", "energy_flux")
-                    values["session_number"] = s1.number_input(
-                        "Session number", value=planned_before + 1, step=1, key="treatment_session"
-                    )
-                    session.show_problem("treatment", "session_number")
-                    values["sessions_planned"] = s2.number_input(
-                        "Sessions planned", value=sw.sessions, step=1, key="treatment_planned"
-                    )
-                if kind == "injection":
-                    s1, s2, s3 = st.columns(3)
-                    values["injection_type"] = s1.selectbox(
-                        "Injection",
-                        ["prp", "prolotherapy", "corticosteroid"],
-                        format_func=lambda v: {"prp": "PRP"}.get(v, label_of(v)),
-                        key="treatment_injection",
-                    )
-                    values["side"] = s2.selectbox("Side", ["left", "right"], format_func=label_of, key="treatment_side")
-                    values["image_guidance"] = s3.selectbox(
-                        "Image guidance", ["ultrasound", "none"], format_func=label_of, key="treatment_guidance"
-                    )
-                    st.caption("Corticosteroid goes around, not into, the tendon (Zissen 2010; Nicholson 2014).")
-                values["notes"] = st.text_area("Notes", key="treatment_notes", height=68)
-                if st.form_submit_button("Record treatment"):
-                    ok, _ = session.attempt("treatment", care.record_treatment, db, me, episode_id, values)
-                    if ok:
-                        session.flash(f"{label_of(kind)} session recorded.")
-                    st.rerun()
+    treatment_form.render(db, me, episode_id, ep, can_edit)
 
 with tab_rx:
     items, is_default = care.prescription(db, me, episode_id, int(ep["stage"]))

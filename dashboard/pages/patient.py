@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard.domain.model import DischargeOutcome, label_of
+from dashboard.domain.model import DischargeOutcome, age_on, label_of
 from dashboard.services import auth, records
 from dashboard.ui import forms, labels, session
 
@@ -13,7 +13,7 @@ patient_id = session.required_patient("Choose a patient on the Patients page fir
 person = records.patient(db, me, patient_id)
 st.title(labels.patient_name(person))
 session.show_flash()
-age = labels.age_on(person["date_of_birth"], date.today())
+age = age_on(person["date_of_birth"], date.today())
 st.caption(
     f"Clinic ID {person['clinic_id']} · born {person['date_of_birth']:%d %b %Y} (age {age}) · "
     f"{labels.show(person['sex'])} · phone {person['phone'] or '-'} · email {person['email'] or '-'}"

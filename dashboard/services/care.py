@@ -3,6 +3,7 @@ rule thresholds, and the clinician's decisions on the app's suggestions. History
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -101,16 +102,32 @@ def change_stage(db: Database, actor: User, episode_id: int, raw: dict[str, Any]
 def record_treatment(
     db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None
 ) -> int:
+    """Record a treatment session. A shockwave session or an injection passes the safety screen
+    (CLINICAL.md §8) first: the items the record decides (age on the date given, the episode's earlier
+    corticosteroid injections) are computed here, in the same transaction as the write; an item that
+    applies is refused unless the clinician gives an override reason. The audit keeps the screen and
+    the reason."""
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         ep = _open_episode(cur, episode_id)
         tier, _ = sql.current_tier(cur, episode_id)
+        patient = sql.patient_row(cur, ep["patient_id"]) or {}
         values = require_valid(
-            validation.check_treatment(raw, tier=tier, opened_on=ep["opened_on"], today=_today(today))
+            validation.check_treatment(
+                raw,
+                tier=tier,
+                opened_on=ep["opened_on"],
+                today=_today(today),
+                date_of_birth=patient.get("date_of_birth"),
+                previous_treatments=care_sql.episode_treatments(cur, episode_id),
+            )
         )
         values.update(episode_id=episode_id, clinician_id=actor.user_id)
         treatment_id = care_sql.insert_treatment(cur, values, utc_now(), actor.username)
-        audit.append(cur, actor.username, "create", "treatment", treatment_id, after=values)
+        after = {k: v for k, v in values.items() if k != "screen_json"}
+        if values.get("screen_json"):
+            after["screen"] = json.loads(values["screen_json"])
+        audit.append(cur, actor.username, "create", "treatment", treatment_id, after=after)
     return treatment_id
 
 

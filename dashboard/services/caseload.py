@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..domain import rules
-from ..domain.model import User
+from ..domain.model import ALERT_KINDS, User
 from ..storage import care as care_sql
 from ..storage import caseload as caseload_sql
 from ..storage import records as records_sql
@@ -72,20 +72,23 @@ MAX_ROWS = 5000  # never more rows than this sent to the browser at once
 MAX_LANES = 300  # timeline lanes (each lane is about a dozen marks: under 5,000 marks in all)
 
 FLAG_LABELS = {
-    "red_flag": "Red flag",
+    "red_flag": "RED FLAG",
     "stalled": "Stalled",
     "escalation_due": "Escalation due",
     "review_overdue": "Review overdue",
     "bridge_deficit": "Bridge deficit",
 }
 SORTS = {
+    # open red flags first (the longest-standing first), then by name (CLINICAL.md §6: impossible to miss)
+    "Priority": ["red_flag", "alert_since", "family_name", "given_name"],
     "Patient": ["family_name", "given_name"],
     "Last seen": ["last_assessed_on"],
     "Next review": ["next_review_on"],
     "Weeks in tier": ["weeks_in_tier"],
-    "VISA-H change": ["visa_change"],
+    "Outcome change": ["outcome_change"],
     "Opened": ["opened_on"],
 }
+_DESCENDING_FIRST = {"Priority": [False, True, True, True]}  # red flags (True) before the rest
 
 
 @dataclass
@@ -100,7 +103,7 @@ class CaseloadFilter:
     opened_from: date | None = None
     opened_to: date | None = None
     text: str = ""
-    sort: str = "Patient"
+    sort: str = "Priority"
     descending: bool = False
 
 
@@ -132,9 +135,11 @@ def filter_episodes(evaluated: pd.DataFrame, f: CaseloadFilter) -> pd.DataFrame:
             text, regex=False
         )
     found = evaluated[mask]
-    return found.sort_values(
-        SORTS.get(f.sort, SORTS["Patient"]), ascending=not f.descending, na_position="last", kind="stable"
-    )
+    columns = SORTS.get(f.sort, SORTS["Priority"])
+    ascending = _DESCENDING_FIRST.get(f.sort, [True] * len(columns))
+    if f.descending:
+        ascending = [not a for a in ascending]
+    return found.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
 
 
 @dataclass
@@ -165,11 +170,25 @@ def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int) -> Caselo
     return Caseload(rows=present(window), total=len(found), figures=figures, offset=offset)
 
 
+def _red_flag_words(kinds: str) -> str:
+    """'neurological,medical' -> 'RED FLAG: Neurological signs -> GP or spinal / neurology review; ...'"""
+    if not kinds:
+        return ""
+    words = [f"{_short(ALERT_KINDS[k].label)} -> {ALERT_KINDS[k].route}" for k in kinds.split(",") if k in ALERT_KINDS]
+    return "RED FLAG: " + "; ".join(words)
+
+
+def _short(label: str) -> str:
+    return label.split(" (")[0].split(":")[0]
+
+
 def present(window: pd.DataFrame) -> pd.DataFrame:
     """The columns a person reads in the caseload table (computed on the shown window only)."""
+    routes = window["open_alert_kinds"].fillna("").map(_red_flag_words)
     flags = pd.Series("", index=window.index)
     for column, label in FLAG_LABELS.items():
-        flags = flags.where(~window[column].astype(bool), flags + "; " + label)
+        text = routes.where(routes != "", label) if column == "red_flag" else label
+        flags = flags.where(~window[column].astype(bool), flags + "; " + text)
     flags = flags.str.lstrip("; ")
     return pd.DataFrame(
         {
@@ -181,8 +200,8 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
             "Weeks in tier": window["weeks_in_tier"],
             "Last seen": pd.to_datetime(window["last_assessed_on"]),
             "Next review": pd.to_datetime(window["next_review_on"]),
-            "VISA-H": window["visa_latest"],
-            "VISA-H change": window["visa_change"],
+            "Outcome": window["outcome_latest"].round(1),
+            "Outcome change": window["outcome_change"].round(1),
             "Pain": window["pain_latest"],
             "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce"),
             "Clinician": window["clinician_name"],
@@ -236,7 +255,8 @@ def _timeline(db: Database, evaluated: pd.DataFrame, f: CaseloadFilter, offset: 
     lanes = pd.DataFrame(
         {
             "episode_id": window["episode_id"],
-            "lane": window["given_name"]
+            "lane": window["red_flag"].map({True: "RED FLAG · ", False: ""})
+            + window["given_name"]
             + " "
             + window["family_name"]
             + " · "

@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..domain import rules
 from ..domain.model import User
 from ..storage import records as sql
 from ..storage.db import Database
@@ -25,7 +24,7 @@ class CaseView:
     addenda: pd.DataFrame
     tiers: pd.DataFrame
     stages: pd.DataFrame
-    red_flags: list[str]
+    latest: dict[str, Any] | None  # the latest assessment
     weeks_in_episode: int
     weeks_in_tier: int
 
@@ -63,7 +62,7 @@ def _case_view(db: Database, episode_id: int, today: date) -> CaseView:
         addenda=sql.addenda_for_episode(db, episode_id),
         tiers=tiers,
         stages=sql.stage_history(db, episode_id),
-        red_flags=rules.red_flags(latest[0] if latest else None, _records(imaging)) if ep["status"] == "open" else [],
+        latest=latest[0] if latest else None,
         weeks_in_episode=max(0, (end - ep["opened_on"]).days // 7),
         weeks_in_tier=max(0, (end - tier_start).days // 7),
     )

@@ -310,16 +310,50 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
             "signed_by": np.where(last_of_episode & (rng.random(m) < 0.3), _NULL, "demo"),
         }
     )
+    # pathways (CLINICAL.md §7): each asks its own outcome and tests; tests are recorded per side
+    path = np.where(
+        post_op, "post_operative", np.where(np.char.startswith(region.astype(str), "distal"), "distal", "proximal")
+    )[ep_index]
+    proximal, distal, after_surgery = path == "proximal", path == "distal", path == "post_operative"
+    assess["pain_exercise"] = np.clip(pain_avg - rng.integers(0, 3, m), 0, 10)
     for code, positive_rate in (
         ("puranen_orava", 0.7),
         ("bent_knee", 0.75),
         ("modified_bent_knee", 0.85),
         ("arabesque", 0.7),
         ("bridge", 0.6),
+        ("resisted_flexion_extended", 0.7),
+        ("resisted_flexion_90", 0.6),
     ):
         res, pain = test_col(positive_rate)
-        assess[f"test_{code}"] = res
-        assess[f"test_{code}_pain"] = pain.to_numpy()
+        asked = distal if code.startswith("resisted") else proximal
+        for each in ("left", "right"):
+            affected_side = asked & ((s == each) | (s == "bilateral"))
+            other_side = asked & ~affected_side & tested
+            assess[f"test_{code}_{each}"] = np.where(affected_side, res, np.where(other_side, "negative", _NULL))
+            assess[f"test_{code}_{each}_pain"] = pd.Series(pain).where(affected_side).astype("Int16").to_numpy()
+    for column in [f"visa_h_{i + 1}" for i in range(8)] + ["visa_h_total"]:
+        assess[column] = pd.Series(assess[column]).where(proximal).astype("Int16").to_numpy()
+    for column in ("palpation_left", "palpation_right"):
+        assess[column] = np.where(distal, _NULL, assess[column])
+    assess["sitting_minutes"] = pd.Series(assess["sitting_minutes"]).where(~distal).astype("Int16").to_numpy()
+    assess["aggravating"] = np.where(
+        distal, np.where(rng.random(m) < 0.6, "running,sprinting", "hills,lunging"), assess["aggravating"]
+    )
+    assess["distal_palpation"] = np.where(distal, np.where(progress < 0.5, "mild", "none"), _NULL)
+    for n_item, activity in ((1, "Running"), (2, "Climbing stairs"), (3, "Kneeling")):
+        score = np.clip(np.round(2 + 7 * progress + rng.normal(0, 0.7, m)), 0, 10)
+        assess[f"psfs_{n_item}_activity"] = np.where(distal, activity, _NULL)
+        assess[f"psfs_{n_item}_score"] = pd.Series(score).where(distal).astype("Int16").to_numpy()
+    assess["phat_total"] = (
+        pd.Series(np.clip(np.round(35 + 60 * progress), 0, 100)).where(after_surgery).astype("Int16").to_numpy()
+    )
+    assess["postop_phase"] = np.where(
+        after_surgery, np.where(weeks < 6, "Phase 1: protection (weeks 0-6)", "Phase 2: strength (weeks 6-12)"), _NULL
+    )
+    assess["postop_loaded_flexion_week"] = pd.Series(np.full(m, 12)).where(after_surgery).astype("Int16").to_numpy()
+    # rest or night pain is Nirschl 6-7 (§2)
+    assess["nirschl_phase"] = np.where(assess["rf_rest_night_pain"], 6, assess["nirschl_phase"])
     # signed rows get their clinician's username as signer
     names = dict(zip(users.user_id, users.username, strict=True))
     assess["signed_by"] = np.where(assess.signed_at.isna(), None, pd.Series(assess.clinician_id).map(names))
@@ -376,7 +410,8 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
     ]
     for stage, week in ((2, 3), (3, 7), (4, 12)):
         step_days = np.where(kind == "improving", week * 7, week * 14)
-        moves = (age_days >= step_days) & (kind != "stalled")
+        # stalled cases reach stage 2 (so the adjunct prompt can follow, CLINICAL.md §9) and go no further
+        moves = (age_days >= step_days) & ((kind != "stalled") | (stage == 2))
         stages.append(
             pd.DataFrame(
                 {
@@ -414,11 +449,42 @@ def build_demo(db: Database, *, cases: int = 150, seed: int = 1, today: date | N
     )
     imaging["imaged_on"] = np.minimum(imaging["imaged_on"].to_numpy(), today64)
 
-    counts = _bulk_insert(db, at, users, patients, episodes, assess, tier_frame, stage_frame, imaging)
+    # red flags are alerts (§6): most of those raised have been referred on; a few are still open
+    flagged = assess[assess["rf_rest_night_pain"] | assess["rf_neurological"]]
+    still_open = (episodes["status"].to_numpy()[flagged["episode_id"].to_numpy() - 1] == "open") & (
+        rng.random(len(flagged)) < 0.5
+    )
+    neuro = flagged["rf_neurological"].to_numpy()
+    alerts = pd.DataFrame(
+        {
+            "alert_id": np.arange(1, len(flagged) + 1),
+            "episode_id": flagged["episode_id"].to_numpy(),
+            "kind": np.where(neuro, "neurological", "medical"),
+            "detail": np.where(
+                neuro, "Pins and needles down the back of the leg", "Pain at rest and at night (Nirschl 6)"
+            ),
+            "source": "assessment",
+            "source_id": flagged["assessment_id"].to_numpy(),
+            "raised_on": flagged["assessed_on"].to_numpy(),
+            "raised_at": at,
+            "raised_by": "demo",
+            "status": np.where(still_open, "open", "resolved"),
+            "resolution": np.where(still_open, _NULL, "referred"),
+            "referred_to": np.where(
+                still_open, _NULL, np.where(neuro, "GP for spinal review", "GP for medical review")
+            ),
+            "referral_urgency": np.where(still_open, _NULL, "within_days"),
+            "referral_sent_on": pd.Series(flagged["assessed_on"].to_numpy()).where(~still_open).to_numpy(),
+            "resolved_at": np.where(still_open, _NULL, np.array(at, dtype=object)),
+            "resolved_by": np.where(still_open, _NULL, "demo"),
+        }
+    )
+
+    counts = _bulk_insert(db, at, users, patients, episodes, assess, tier_frame, stage_frame, imaging, alerts)
     return counts
 
 
-def _bulk_insert(db: Database, at, users, patients, episodes, assess, tiers, stages, imaging) -> dict[str, int]:
+def _bulk_insert(db: Database, at, users, patients, episodes, assess, tiers, stages, imaging, alerts) -> dict[str, int]:
     stamp = {"created_at": at, "created_by": "demo", "updated_at": at, "updated_by": "demo"}
     with db.transaction() as cur:
         for name, frame, extra in (
@@ -429,6 +495,7 @@ def _bulk_insert(db: Database, at, users, patients, episodes, assess, tiers, sta
             ("tier_changes", tiers, {"recorded_at": at}),
             ("stage_changes", stages, {"recorded_at": at}),
             ("imaging_reports", imaging, {"created_at": at, "created_by": "demo"}),
+            ("red_flag_alerts", alerts, {}),
         ):
             bulk.load(cur, name, frame.assign(**extra))
         for key, value in (("clinic_name", "Riverside Physio (DEMO)"), ("is_demo", "true")):

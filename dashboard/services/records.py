@@ -10,12 +10,14 @@ from typing import Any
 import pandas as pd
 
 from ..domain import validation
-from ..domain.model import PROVOCATION_TESTS, RED_FLAG_CODES, FieldProblems, Tier, User
+from ..domain.model import PSFS_ITEMS, RED_FLAG_CODES, FieldProblems, Tier, User, test_columns
 from ..domain.validation import require_valid
+from ..storage import alerts as alert_sql
 from ..storage import audit
 from ..storage import records as sql
 from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
+from . import alerts
 from .auth import Permission, require
 
 
@@ -214,11 +216,14 @@ def record_assessment(
             raise NotFound("No such episode.")
         if ep["status"] != "open":
             raise RecordLocked("This episode is closed; reopen a new episode to record assessments.")
-        values = require_valid(validation.check_assessment(raw, episode=ep, today=_today(today)))
+        open_now = alert_sql.open_alerts_cur(cur, episode_id)
+        values = require_valid(validation.check_assessment(raw, episode=ep, today=_today(today), open_alerts=open_now))
         values["episode_id"] = episode_id
         values["clinician_id"] = raw.get("clinician_id") or actor.user_id
-        assessment_id = sql.insert_assessment(cur, values, utc_now(), actor.username)
+        at = utc_now()
+        assessment_id = sql.insert_assessment(cur, values, at, actor.username)
         audit.append(cur, actor.username, "create", "assessment", assessment_id, after=values)
+        alerts.after_assessment(cur, actor, ep, assessment_id, values, at)
     return assessment_id
 
 
@@ -241,9 +246,16 @@ def update_draft(
         ep = sql.episode_row(cur, before["episode_id"])
         if ep is None:
             raise NotFound("No such episode.")
-        values = require_valid(validation.check_assessment(raw, episode=ep, today=_today(today)))
-        if not sql.update_draft_assessment(cur, assessment_id, values, expected_version, utc_now(), actor.username):
+        asked = [  # the alerts this visit answers for: open ones, less those it raised itself
+            a
+            for a in alert_sql.open_alerts_cur(cur, ep["episode_id"])
+            if not (a["source"] == "assessment" and a["source_id"] == assessment_id)
+        ]
+        values = require_valid(validation.check_assessment(raw, episode=ep, today=_today(today), open_alerts=asked))
+        at = utc_now()
+        if not sql.update_draft_assessment(cur, assessment_id, values, expected_version, at, actor.username):
             raise StaleRecord("assessment", before["updated_by"], before["updated_at"])
+        alerts.after_assessment(cur, actor, ep, assessment_id, values, at)
         audit.append(
             cur,
             actor.username,
@@ -320,8 +332,9 @@ def my_drafts(db: Database, actor: User) -> pd.DataFrame:
     return memoised(db, "drafts", actor.username, lambda: sql.unsigned_assessments(db, actor.username))
 
 
-# Fields a review carries forward from the previous visit. The date, the PROMs of the day, the red-flag
-# answers and the free text are asked afresh each time.
+# Fields a review carries forward from the previous visit. The date, questionnaires (VISA-H, PHAT, the
+# functional scale's scores, GROC), pain during the exercises, the red-flag answers and the free text are
+# asked afresh each time.
 CARRY_FORWARD = (
     "pain_avg",
     "pain_worst",
@@ -334,11 +347,16 @@ CARRY_FORWARD = (
     "previous_injury",
     "low_back_pain",
     "nirschl_phase",
-    *[f"visa_h_{n}" for n in range(1, 9)],
     "palpation_left",
     "palpation_right",
-    *[f"test_{t.code}" for t in PROVOCATION_TESTS],
-    *[f"test_{t.code}_pain" for t in PROVOCATION_TESTS],
+    "distal_palpation",
+    *test_columns(),
+    *[f"psfs_{n}_activity" for n in range(1, PSFS_ITEMS + 1)],  # the activities the patient named; not scores
+    "postop_phase",  # the surgeon's protocol and its restrictions stay in force until changed
+    "postop_brace",
+    "postop_hip_flexion_limit",
+    "postop_loaded_flexion_week",
+    "postop_restrictions",
     "bridge_reps_left",
     "bridge_reps_right",
     "bridge_pain_left",
@@ -384,8 +402,12 @@ def record_imaging(
             validation.check_imaging(raw, episode=ep, date_of_birth=person["date_of_birth"], today=_today(today))
         )
         values["episode_id"] = episode_id
-        imaging_id = sql.insert_imaging(cur, values, utc_now(), actor.username)
+        at = utc_now()
+        imaging_id = sql.insert_imaging(cur, values, at, actor.username)
         audit.append(cur, actor.username, "create", "imaging", imaging_id, after=values)
+        from .care import effective_thresholds  # care imports this module
+
+        alerts.after_imaging(cur, actor, ep, imaging_id, values, at, effective_thresholds(db))
     return imaging_id
 
 

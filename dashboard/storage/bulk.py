@@ -23,6 +23,10 @@ _LOADS = {
     "tier_changes": ("INSERT INTO tier_changes BY NAME SELECT * FROM bulk_frame", None),
     "stage_changes": ("INSERT INTO stage_changes BY NAME SELECT * FROM bulk_frame", None),
     "imaging_reports": ("INSERT INTO imaging_reports BY NAME SELECT * FROM bulk_frame", None),
+    "red_flag_alerts": (
+        "INSERT INTO red_flag_alerts BY NAME SELECT * FROM bulk_frame",
+        "SELECT max(nextval('alert_id_seq')) FROM range(?)",
+    ),
 }
 
 

@@ -21,8 +21,14 @@ TREATMENT_COLUMNS = (
     "sessions_planned",
     "injection_type",
     "side",
-    "image_guidance",
+    "image_guidance",  # the guidance actually used: ultrasound | landmark | none
     "notes",
+    "agent",  # injections (005): agent, dose, who gave it, review date
+    "dose",
+    "given_by",
+    "review_on",
+    "screen_json",  # shockwave and injections: the safety screen (005)
+    "override_reason",
 )
 ITEM_COLUMNS = ("exercise", "sets", "reps", "hold_seconds", "load_cue", "days_per_week")
 
@@ -36,7 +42,20 @@ def insert_treatment(cur, values: dict[str, Any], at: datetime, by: str) -> int:
     return cur.execute(sql, [values[c] for c in columns] + [at, by]).fetchone()[0]
 
 
+def episode_treatments(cur, episode_id: int) -> list[dict[str, Any]]:
+    """The episode's treatments inside a transaction (the safety screen reads the earlier ones)."""
+    result = cur.execute(
+        "SELECT treatment_id, kind, given_on, injection_type, side FROM treatments WHERE episode_id = ?"
+        " ORDER BY given_on, treatment_id",
+        [episode_id],
+    )
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
 def treatments_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
+    """Every column of the episode's treatments (agent, dose, given_by, review_on, screen_json and
+    override_reason included), oldest first, with the recording clinician's name."""
     return db.frame(
         "SELECT t.*, u.display_name AS clinician_name FROM treatments t"
         " LEFT JOIN users u ON u.user_id = t.clinician_id"

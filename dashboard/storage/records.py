@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..domain.model import DIFFERENTIAL_CODES, PSFS_ITEMS, RED_FLAG_CODES, test_columns
 from .db import Database
 
 PATIENT_COLUMNS = ("clinic_id", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
@@ -25,6 +26,7 @@ EPISODE_COLUMNS = (
     "sport",
     "severity",
     "post_operative",
+    "surgery_date",
     "clinician_id",
     "referral_source",
     "status",
@@ -59,16 +61,15 @@ ASSESSMENT_COLUMNS = (
     "groc",
     "palpation_left",
     "palpation_right",
-    "test_puranen_orava",
-    "test_puranen_orava_pain",
-    "test_bent_knee",
-    "test_bent_knee_pain",
-    "test_modified_bent_knee",
-    "test_modified_bent_knee_pain",
-    "test_arabesque",
-    "test_arabesque_pain",
-    "test_bridge",
-    "test_bridge_pain",
+    "distal_palpation",
+    *test_columns(),
+    *(f"psfs_{n}_{part}" for n in range(1, PSFS_ITEMS + 1) for part in ("activity", "score")),
+    "postop_phase",
+    "postop_brace",
+    "postop_hip_flexion_limit",
+    "postop_loaded_flexion_week",
+    "postop_restrictions",
+    "pain_exercise",
     "bridge_reps_left",
     "bridge_reps_right",
     "bridge_pain_left",
@@ -78,12 +79,8 @@ ASSESSMENT_COLUMNS = (
     "strength_range",
     "strength_left",
     "strength_right",
-    "rf_avulsion_signs",
-    "rf_neurological",
-    "rf_rest_night_pain",
-    "rf_systemic",
-    "rf_fracture",
-    "rf_ischiofemoral",
+    *RED_FLAG_CODES,
+    *DIFFERENTIAL_CODES,
     "red_flag_action",
     "impression",
     "plan",

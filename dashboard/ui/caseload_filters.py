@@ -62,7 +62,7 @@ def render(me: User, clinicians: list[dict]) -> CaseloadFilter:
             "regions": [],
             "text": "",
             "opened": (),
-            "sort": "Patient",
+            "sort": "Priority",
             "desc": False,
         }
     )
@@ -127,6 +127,6 @@ def render(me: User, clinicians: list[dict]) -> CaseloadFilter:
         opened_from=opened[0] if len(opened) > 0 else None,
         opened_to=opened[1] if len(opened) > 1 else None,
         text=text or "",
-        sort=sort or "Patient",
+        sort=sort or "Priority",
         descending=bool(descending),
     )

@@ -98,7 +98,20 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         )
         session.show_problem(scope, "severity")
         load_change = st.checkbox("Training-load change before onset", key=k + "load_change")
-        post_op = st.checkbox("Avulsion / post-operative case (offers PHAT)", key=k + "post_operative")
+        post_op = st.checkbox(
+            "After surgical repair (post-operative pathway: surgeon's protocol, PHAT)", key=k + "post_operative"
+        )
+        surgery_date = None
+        if post_op:
+            surgery_date = st.date_input(
+                "Date of surgery",
+                value=None,
+                key=k + "surgery_date",
+                min_value=date(1900, 1, 1),
+                max_value=date(2100, 1, 1),
+                format="YYYY-MM-DD",
+            )
+            session.show_problem(scope, "surgery_date")
     with col3:
         ids = [c["user_id"] for c in clinicians]
         names = {c["user_id"]: c["display_name"] for c in clinicians}
@@ -125,6 +138,7 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         "severity": severity,
         "load_change": load_change,
         "post_operative": post_op,
+        "surgery_date": surgery_date,
         "clinician_id": clinician,
         "sport": sport,
         "referral_source": referral,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from ..domain.model import label_of
@@ -18,10 +17,6 @@ def episode_title(ep: dict[str, Any]) -> str:
         f"{side} {label_of(ep['region']).lower()} hamstring tendinopathy, opened {ep['opened_on']:%d %b %Y}"
         f" ({label_of(ep['status']).lower()})"
     )
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
 
 def yes_no(value: Any) -> str:

@@ -12,6 +12,7 @@ import streamlit as st
 from .. import config
 from ..domain.model import FieldProblems, User
 from ..services import auth
+from ..services.alerts import AlertAlreadyResolved, AlertNotFound
 from ..services.clinic import ClinicInfo, clinic_info, open_clinic
 from ..services.records import NotFound, RecordLocked, StaleRecord
 from ..storage.db import Database, DatabaseError, DatabaseInUse
@@ -110,7 +111,7 @@ def attempt(scope: str, action: Callable[..., Any], *args, **kwargs) -> tuple[bo
         st.session_state[f"_summary_{scope}"] = (
             f"Nothing was saved: {len(exc.problems)} problem(s) to fix, marked beside the fields."
         )
-    except (StaleRecord, RecordLocked, NotFound, auth.NotAllowed) as exc:
+    except (StaleRecord, RecordLocked, NotFound, AlertNotFound, AlertAlreadyResolved, auth.NotAllowed) as exc:
         st.session_state[f"_summary_{scope}"] = f"Nothing was saved. {exc}"
     except Exception:  # noqa: BLE001 - anything unexpected is logged, never shown raw
         log.exception("unexpected error in %s", scope)
