@@ -178,3 +178,48 @@ def post_operative_assessment(**over):
     )
     values.update(over)
     return values
+
+
+# -- browser journeys (tests/browser_helpers.py has the helpers) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(demo_template, tmp_path_factory):
+    """The real server on a free local port, serving a copy of the demo clinic."""
+    from tests.serverproc import Server
+
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "clinic.duckdb"
+    shutil.copy(demo_template, path)
+    running = Server(path, extra_env={"CLINIC_REPORTS_DIR": str(folder / "reports")}).wait_ready()
+    running.db_path = path
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    from playwright.sync_api import expect
+
+    from tests.browser_helpers import RUN_COUNTER, WAIT, Shots
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    context.add_init_script(RUN_COUNTER)
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    expect.set_options(timeout=WAIT)
+    page.shots = Shots(page, request.node.name)
+    yield page
+    context.close()

@@ -1,45 +1,28 @@
-"""End-to-end journeys in a real browser: Playwright drives Debian's Chromium (/usr/bin/chromium; never a
-downloaded browser) against the real server (python -m dashboard serve) on a free local port with a
-temporary database. Each step's screenshot is saved under test-artifacts/browser/."""
+"""End-to-end journeys in a real browser (see tests/browser_helpers.py): sign in, find a patient, record an
+assessment, escalate, print a handout, filter the caseload, read-only limits, the keyboard alone, and the
+router gate on a fresh server."""
 
-import os
 import shutil
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.serverproc import ROOT, Server
+from tests.browser_helpers import (
+    PASSWORD,
+    RUN_COUNTER,
+    WAIT,
+    after,
+    click_first_row,
+    needs_browser,
+    open_case_from_search,
+    settle,
+    sign_in,
+)
+from tests.serverproc import Server
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-PASSWORD = "demo-clinic-2026"
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-
-    HAVE_PLAYWRIGHT = True
-except ImportError:  # pragma: no cover
-    HAVE_PLAYWRIGHT = False
-
-pytestmark = [
-    pytest.mark.skipif(not HAVE_PLAYWRIGHT, reason="playwright is not installed (make test installs it)"),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason="Chromium is not installed (Debian package 'chromium'; .ci/run installs it)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def server(demo_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    path = folder / "clinic.duckdb"
-    shutil.copy(demo_template, path)
-    running = Server(path, extra_env={"CLINIC_REPORTS_DIR": str(folder / "reports")}).wait_ready()
-    running.db_path = path
-    yield running
-    running.stop()
+pytestmark = needs_browser
 
 
 @pytest.fixture(scope="module")
@@ -57,129 +40,6 @@ def picks(demo_template):
             " ORDER BY p.clinic_id LIMIT 3"
         ).fetchall()
     return [r[0] for r in rows]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-# Counts the script runs the page has seen finish (stApp's data-test-script-state going back to
-# "notRunning"), so a test can wait for the run its own action started rather than for a fixed time.
-RUN_COUNTER = """
-(() => {
-  window.__stRuns = 0;
-  let last = null;
-  const watch = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app ? app.getAttribute('data-test-script-state') : null;
-    if (state === 'notRunning' && last !== 'notRunning') window.__stRuns += 1;
-    last = state;
-  };
-  new MutationObserver(watch).observe(document, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
-  });
-})();
-"""
-
-SETTLED = (
-    "(() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-    " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'"
-    " && !document.querySelector('[data-stale=\"true\"]')"
-    " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); })()"
-)
-WAIT = 60_000  # generous: the tests must pass while another process keeps both cores busy
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.add_init_script(RUN_COUNTER)
-    page = context.new_page()
-    page.set_default_timeout(WAIT)
-    expect.set_options(timeout=WAIT)
-    page.shots = Shots(page, request.node.name)
-    yield page
-    context.close()
-
-
-class Shots:
-    def __init__(self, page, test_name):
-        self.page, self.n = page, 0
-        self.folder = ARTIFACTS / test_name
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, step: str, focus=None):
-        self.n += 1
-        settle(self.page)
-        if focus is not None:
-            focus.scroll_into_view_if_needed()
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
-
-
-def settle(page):
-    """Wait until Streamlit has finished running the script and nothing on the page is stale."""
-    page.wait_for_function(SETTLED, timeout=WAIT)
-
-
-def after(page, action):
-    """Do ``action`` (which starts a rerun: a click, or leaving a changed field) and wait until that run
-    has finished and the page has settled."""
-    before = page.evaluate("window.__stRuns")
-    action()
-    page.wait_for_function(f"window.__stRuns > {before} && {SETTLED}", timeout=WAIT)
-
-
-def sign_in(page, server, username):
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
-    settle(page)
-
-
-def click_first_row(page, grid_index=0):
-    grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-
-
-def choose(page, label, option):
-    page.get_by_label(label, exact=True).click() if page.get_by_label(label, exact=True).count() else page.get_by_text(
-        label, exact=True
-    ).locator("..").locator("..").get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def open_case_from_search(page, text):
-    page.get_by_role("link", name="Patients").click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
-    box = page.get_by_label("Search by name or clinic ID")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.get_by_text("1 patient(s)")).to_be_visible()
-    click_first_row(page)
-    expect(page.get_by_role("heading", name="Episodes of care")).to_be_visible()
-    page.get_by_role("button", name="Open case").first.click()
-    expect(page.get_by_text("Weeks in episode")).to_be_visible()
-    settle(page)
 
 
 def test_sign_in_find_patient_and_record_assessment(page, server, picks):

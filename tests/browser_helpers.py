@@ -1,0 +1,132 @@
+"""What every browser journey shares: Playwright drives Debian's Chromium (/usr/bin/chromium; never a
+downloaded browser) against the real server (python -m dashboard serve) on a free local port with a
+temporary database; tests wait for the app's settled state, never on sleeps. The fixtures (``server``,
+``browser``, ``page``) are in tests/conftest.py; each step's screenshot is saved under
+test-artifacts/browser/<test name>/."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.serverproc import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+PASSWORD = "demo-clinic-2026"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+try:
+    from playwright.sync_api import expect
+
+    HAVE_PLAYWRIGHT = True
+except ImportError:  # pragma: no cover
+    HAVE_PLAYWRIGHT = False
+
+needs_browser = [
+    pytest.mark.skipif(not HAVE_PLAYWRIGHT, reason="playwright is not installed (make test installs it)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="Chromium is not installed (Debian package 'chromium'; .ci/run installs it)",
+    ),
+]
+
+
+# Counts the script runs the page has seen finish (stApp's data-test-script-state going back to
+# "notRunning"), so a test can wait for the run its own action started rather than for a fixed time.
+RUN_COUNTER = """
+(() => {
+  window.__stRuns = 0;
+  let last = null;
+  const watch = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') : null;
+    if (state === 'notRunning' && last !== 'notRunning') window.__stRuns += 1;
+    last = state;
+  };
+  new MutationObserver(watch).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  });
+})();
+"""
+
+SETTLED = (
+    "(() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+    " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'"
+    " && !document.querySelector('[data-stale=\"true\"]')"
+    " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); })()"
+)
+WAIT = 60_000  # generous: the tests must pass while another process keeps both cores busy
+
+
+class Shots:
+    def __init__(self, page, test_name):
+        self.page, self.n = page, 0
+        self.folder = ARTIFACTS / test_name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, step: str, focus=None):
+        self.n += 1
+        settle(self.page)
+        if focus is not None:
+            focus.scroll_into_view_if_needed()
+        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
+
+
+def settle(page):
+    """Wait until Streamlit has finished running the script and nothing on the page is stale."""
+    page.wait_for_function(SETTLED, timeout=WAIT)
+
+
+def after(page, action):
+    """Do ``action`` (which starts a rerun: a click, or leaving a changed field) and wait until that run
+    has finished and the page has settled."""
+    before = page.evaluate("window.__stRuns")
+    action()
+    page.wait_for_function(f"window.__stRuns > {before} && {SETTLED}", timeout=WAIT)
+
+
+def sign_in(page, server, username):
+    page.goto(server.url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    settle(page)
+
+
+def click_first_row(page, grid_index=0):
+    grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+
+
+def choose(page, label, option):
+    page.get_by_label(label, exact=True).click() if page.get_by_label(label, exact=True).count() else page.get_by_text(
+        label, exact=True
+    ).locator("..").locator("..").get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def open_case_from_search(page, text):
+    page.get_by_role("link", name="Patients").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    box = page.get_by_label("Search by name or clinic ID")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_text("1 patient(s)")).to_be_visible()
+    click_first_row(page)
+    expect(page.get_by_role("heading", name="Episodes of care")).to_be_visible()
+    page.get_by_role("button", name="Open case").first.click()
+    expect(page.get_by_text("Weeks in episode")).to_be_visible()
+    settle(page)
