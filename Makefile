@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip install --quiet --require-hashes --no-deps
 PORT ?= 8501
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench lock system-deps clean
+.PHONY: run test lint bench lock system-deps clean a11y
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,23 @@ run: $(VENV)/.installed-app
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# axe-core for the accessibility checks, from the npm registry, locked with its integrity hash.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --ignore-scripts --silent \
+		|| echo "warning: npm could not install axe-core; the accessibility report needs it" >&2
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check dashboard tests benchmarks
 	$(VENV)/bin/ruff format --check dashboard tests benchmarks
 	$(VENV)/bin/mypy
 
-test: lint system-deps
+test: lint system-deps $(AXE)
 	$(PY) -m pytest -q
+
+# Accessibility of every page (axe-core, WCAG 2.2 AA), app-caused and Streamlit-caused, per page.
+a11y: $(VENV)/.installed-dev system-deps $(AXE)
+	$(PY) scripts/accessibility_report.py
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.run

@@ -105,7 +105,8 @@ def measure(size: int) -> dict:
     at = _apptest(floors / "case_floor.py", {"episode_id": stalled})
     results["case floor"] = _median_ms(at.run)
     # saving an assessment (validation, one transaction, audit)
-    open_episode = int(evaluated[evaluated["status"] == "open"].iloc[0]["episode_id"])
+    plain = (evaluated["status"] == "open") & (evaluated["region"] == "proximal") & ~evaluated["post_operative"]
+    open_episode = int(evaluated[plain & ~evaluated["red_flag"]].iloc[0]["episode_id"])  # the values are VISA-H
     values = {
         "assessed_on": date.today(),
         "pain_avg": 3,

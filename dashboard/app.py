@@ -10,14 +10,16 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st  # noqa: E402
 
 from dashboard.services import auth, records  # noqa: E402
-from dashboard.ui import session  # noqa: E402
+from dashboard.ui import accounts, labels, session  # noqa: E402
+from dashboard.ui.favicon import favicon  # noqa: E402
 
-st.set_page_config(page_title="Hamstring clinic", page_icon=":material/personal_injury:", layout="wide")
+st.set_page_config(page_title="Hamstring clinic", page_icon=favicon(), layout="wide")  # served here, not fetched
 
 db = session.database()
 info = session.clinic()
 user = session.user()
 PAGES = Path(__file__).resolve().parent / "pages"
+STYLE = Path(__file__).resolve().parent / "ui" / "style.css"
 
 
 def page(name: str, title: str, icon: str, **kw) -> st.Page:
@@ -76,28 +78,26 @@ else:
         admin_pages.append(page("data_admin", "Data and backups", "backup"))
     pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
 
-with st.sidebar:
-    st.markdown(f"**{info.name}**")
-    if info.demo:
-        st.warning("DEMO clinic: fictional patients only.", icon=":material/science:")
+st.html(STYLE)  # visible focus, target sizes, wrapping (style only: takes no space)
+with st.sidebar:  # who and where first, Sign out right under it: above the fold on a 768 px high screen
+    st.markdown(f"**{labels.md(info.name)}**")  # a demo clinic says so at the top of every page
     if user is not None:
-        st.caption(f"Signed in as {user.display_name} ({user.role.value.replace('_', ' ')})")
+        me = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        me.caption(f"Signed in as {labels.md(user.display_name)} ({user.role.value.replace('_', ' ')})")
+        if me.button("Sign out", icon=":material/logout:"):
+            accounts.sign_out(db)
         drafts = records.my_drafts(db, user)
         if len(drafts):
-            st.warning(f"You have {len(drafts)} unsigned assessment(s).", icon=":material/draft:")
-            with st.expander("Your unsigned drafts"):
+            with st.expander(f"Your unsigned drafts ({len(drafts)})", icon=":material/draft:"):
                 for draft in drafts.head(20).to_dict("records"):
                     if st.button(
-                        f"{draft['assessed_on']:%d %b} · {draft['given_name']} {draft['family_name']}",
+                        f"{draft['assessed_on']:%d %b} · {labels.md(labels.patient_name(draft))}",
                         key=f"draft_{draft['assessment_id']}",
                     ):
                         session.choose_episode(int(draft["episode_id"]))
                         st.switch_page("pages/case.py")
-        if st.button("Sign out", icon=":material/logout:"):
-            auth.sign_out(db, user)
-            session.set_user(None)
-            st.rerun()
+        accounts.watch(db)  # back to sign-in once the session ends, even with nobody at the keyboard
 
 if info.demo:
-    st.caption(":orange-badge[DEMO] This is the demo clinic; every person in it is fictional.")
+    st.caption("**DEMO clinic:** every person in it is fictional.")
 st.navigation(pages, position="hidden" if user is None else "sidebar", expanded=True).run()

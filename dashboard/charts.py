@@ -18,11 +18,25 @@ def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
     frame = history[[value, "effective_on", "ended_on"]].copy()
     frame["start"] = pd.to_datetime(frame["effective_on"])
     frame["end"] = pd.to_datetime(frame["ended_on"]).fillna(pd.Timestamp(end))
-    return frame[frame["end"] >= frame["start"]]
+    frame = frame[frame["end"] >= frame["start"]].copy()
+    # a period that starts on its last day (e.g. a tier changed today) is drawn one day wide, not zero
+    frame["end"] = frame["end"].where(frame["end"] > frame["start"], frame["start"] + pd.Timedelta(days=1))
+    return frame
 
 
-def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x: alt.X, show_labels: bool):
-    """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules."""
+DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True, title=None)  # months with their year
+
+
+def _backdrop(
+    tiers: pd.DataFrame,
+    stages: pd.DataFrame,
+    imaging_dates: list,
+    x: alt.X,
+    show_labels: bool,
+    sessions: pd.DataFrame | None = None,
+):
+    """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules, treatment sessions
+    (shockwave, injections ...) as green rules with a triangle at the top."""
     layers = [
         alt.Chart(tiers)
         .mark_rect(opacity=0.4)
@@ -72,6 +86,18 @@ def _backdrop(tiers: pd.DataFrame, stages: pd.DataFrame, imaging_dates: list, x:
         .mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9, color="#111")
         .encode(x="start:T", y=alt.value(7), text="label:N")
     )
+    if sessions is not None and len(sessions):
+        given = sessions.assign(given_on=pd.to_datetime(sessions["given_on"]))
+        layers.append(
+            alt.Chart(given)
+            .mark_rule(color="#1b7837", strokeWidth=1.5, strokeDash=[2, 2])
+            .encode(x="given_on:T", tooltip=[alt.Tooltip("what:N", title="Treatment"), alt.Tooltip("given_on:T")])
+        )
+        layers.append(
+            alt.Chart(given)
+            .mark_point(shape="triangle-down", filled=True, size=60, color="#1b7837")
+            .encode(x="given_on:T", y=alt.value(20), tooltip=[alt.Tooltip("what:N", title="Treatment")])
+        )
     if imaging_dates:
         img = pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates)), "what": "Imaging"})
         layers.append(
@@ -95,6 +121,7 @@ def episode_charts(
     end: date,
     thresholds: dict[str, float] | None = None,
     pathway: str = "proximal",
+    sessions: pd.DataFrame | None = None,
 ) -> list[alt.LayerChart]:
     """The pathway's outcome (VISA-H; functional scale for distal cases; PHAT after surgery), pain, bridge
     reps and LSI over the episode (four panels sharing one time axis), with tier periods shaded behind each."""
@@ -103,17 +130,19 @@ def episode_charts(
     a["date"] = pd.to_datetime(a["assessed_on"])
     a = a.sort_values("date")
     domain = [pd.Timestamp(opened_on).isoformat(), pd.Timestamp(end).isoformat()]
-    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain))
-    xd = alt.X("date:T", title=None, scale=alt.Scale(domain=domain))
+    short = pd.Timestamp(end) - pd.Timestamp(opened_on) < pd.Timedelta(days=75)  # days, not months, on the axis
+    axis = alt.Axis(format="%-d %b %Y", labelOverlap=True, title=None, tickCount=3) if short else DATE_AXIS
+    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
+    xd = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
     tier_periods = _periods(tiers, "tier", end)
     stage_periods = _periods(stages, "stage", end)
 
     def panel(data_layers, title, first=False):
         return (
-            alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first), *data_layers)
+            alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first, sessions), *data_layers)
             .properties(title=title, height=PANEL_HEIGHT)
             .resolve_scale(color="independent")
-            .configure_legend(orient="bottom")
+            .configure_legend(orient="bottom", columns=2, labelLimit=0)  # two columns: fits half of 1024 px
         )
 
     if pathway == "distal":
@@ -167,12 +196,19 @@ def episode_charts(
     pain["measure"] = pain["measure"].map(
         {"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task", "pain_exercise": "Exercises"}
     )
+    measures = ["Average", "Worst", "Task", "Exercises"]
     pain_layers = [
         alt.Chart(pain)
         .mark_line(point=True)
         .encode(
             x=xd,
             y=alt.Y("score:Q", title="Pain (0-10)", scale=alt.Scale(domain=[0, 10])),
+            strokeDash=alt.StrokeDash(
+                "measure:N", scale=alt.Scale(domain=measures, range=[[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]]), legend=None
+            ),
+            shape=alt.Shape(
+                "measure:N", scale=alt.Scale(domain=measures, range=["circle", "square", "triangle-up", "diamond"])
+            ),
             color=alt.Color(
                 "measure:N",
                 title="Pain",
@@ -193,6 +229,9 @@ def episode_charts(
         alt.Chart(cut)
         .mark_rule(color="#cb181d", strokeDash=[6, 3])
         .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(cut)
+        .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#a50f15")
+        .encode(y="y:Q", x=alt.value(0), text=alt.value(f"deficit below {t['bridge_min_reps']:g} reps")),
         alt.Chart(reps)
         .mark_line(point=True)
         .encode(
@@ -212,6 +251,9 @@ def episode_charts(
         alt.Chart(lsi_cut)
         .mark_rule(color="#cb181d", strokeDash=[6, 3])
         .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
+        alt.Chart(lsi_cut)
+        .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#a50f15")
+        .encode(y="y:Q", x=alt.value(0), text=alt.value(f"deficit below {t['bridge_min_lsi']:g}%")),
         alt.Chart(lsi)
         .mark_line(point=True, color="#54278f")
         .encode(
@@ -237,13 +279,13 @@ def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFr
     order = list(lanes["lane"])
     names = alt.LookupData(lanes[["episode_id", "lane"]], "episode_id", ["lane"])
     pick = alt.selection_point(name="lane", fields=["episode_id"], on="click")
-    y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False))
     bars = (
         alt.Chart(periods[["episode_id", "tier", "start", "finish"]])
         .transform_lookup(lookup="episode_id", from_=names)
         .mark_bar(height={"band": 0.7})
         .encode(
-            x=alt.X("start:T", title=None),
+            x=alt.X("start:T", title=None, axis=DATE_AXIS),
             x2="finish:T",
             y=y,
             color=alt.Color(
@@ -328,3 +370,28 @@ def discharge_chart(discharge: pd.DataFrame) -> alt.LayerChart:
             ),
         ]
     ).properties(height=150)
+
+
+def describe_episode(assessments: pd.DataFrame, pathway: str, sessions: pd.DataFrame | None = None) -> str:
+    """One sentence saying what the case's charts show, for people who cannot see them (screen readers)."""
+    a = assessments.sort_values("assessed_on")
+    if a.empty:
+        return "No assessments yet, so the charts are empty."
+    outcome = {"distal": "functional scale", "post_operative": "PHAT"}.get(pathway, "VISA-H")
+    column = {"post_operative": "phat_total"}.get(pathway, "visa_h_total")
+    first, last = a.iloc[0], a.iloc[-1]
+    if len(a) == 1:  # one visit: its values, not a change
+        parts = [f"1 assessment, on {first['assessed_on']:%-d %b %Y}"]
+        if pathway != "distal" and pd.notna(first.get(column)):
+            parts.append(f"{outcome} {first[column]:g}")
+        if pd.notna(first.get("pain_avg")):
+            parts.append(f"average pain {first['pain_avg']:g} out of 10")
+    else:
+        parts = [f"{len(a)} assessments from {first['assessed_on']:%-d %b %Y} to {last['assessed_on']:%-d %b %Y}"]
+        if pathway != "distal" and pd.notna(first.get(column)) and pd.notna(last.get(column)):
+            parts.append(f"{outcome} {first[column]:g} then {last[column]:g}")
+        if pd.notna(first.get("pain_avg")) and pd.notna(last.get("pain_avg")):
+            parts.append(f"average pain {first['pain_avg']:g} then {last['pain_avg']:g} out of 10")
+    if sessions is not None and len(sessions):
+        parts.append(f"{len(sessions)} treatment session(s) marked")
+    return "; ".join(parts) + "."

@@ -13,25 +13,70 @@ import time
 from pathlib import Path
 
 from . import config
-from .domain.model import SYSTEM_USER, FieldProblems, Role
+from .domain.model import SYSTEM_USER, FieldProblems, NotDone, Role
 from .storage.db import Database, DatabaseError, DatabaseInUse
+
+
+def _open(path: str) -> Database:
+    """The clinic database at ``path``, health-checked (a damaged file is refused naming the last backup)."""
+    from .services.clinic import open_database
+
+    return open_database(path)
+
+
+def _new_password() -> str | None:
+    """A new account's password: from CLINIC_NEW_PASSWORD, or asked for (twice) at the terminal. Never from
+    the command line, where other users of the machine can read it."""
+    password = os.environ.get("CLINIC_NEW_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        print(
+            "error: no password: run this in a terminal to be asked for it, or set CLINIC_NEW_PASSWORD.",
+            file=sys.stderr,
+        )
+        return None
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        print("error: the two passwords differ; nothing was created.", file=sys.stderr)
+        return None
+    return password
 
 
 def _cmd_serve(args) -> int:
     """Open the clinic database (holding its lock for the life of the server), then run Streamlit in
-    this same process, so a second server on the same file is refused at once with a clear message."""
+    this same process, so a second server on the same file is refused at once with a clear message.
+    Streamlit's own ASGI app (st.App) is served with the clinic's middleware (dashboard/web.py): session
+    and device cookies, headers that forbid framing, and /_stcore/metrics for administrators only."""
+    from .services import auth, sessions
     from .services.clinic import open_clinic
 
     cfg = config.from_environment()
-    held = open_clinic(cfg)  # noqa: F841 - kept open: it is the lock on the file (errors: see main)
+    held = open_clinic(cfg)  # kept open: it is the lock on the file (errors: see main)
+    sessions.sweep(held)  # sessions that ran out while the server was stopped: recorded as expired
     app = Path(__file__).resolve().parent / "app.py"
     print(
         f"Serving {'the DEMO clinic' if cfg.demo else 'clinic database'} {cfg.db_path} at http://localhost:{args.port}",
         file=sys.stderr,
     )
+    code = auth.issue_setup_code(held)
+    if code:
+        print(
+            f"\nThis clinic database has no accounts yet. To create the first administrator, open the app and\n"
+            f"enter this one-time setup code on the 'Set up the clinic' screen:\n\n    {code}\n\n"
+            "It works once, and only until this server stops (each start prints a new one). Or create the\n"
+            "administrator from the command line: python -m dashboard users --db FILE add --admin ...\n",
+            file=sys.stderr,
+            flush=True,
+        )
     os.chdir(config.ROOT)  # .streamlit/config.toml is read from here
+    import streamlit as st
+    from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.web import cli as streamlit_cli
+
+    from .web import ClinicMiddleware
 
     # Streamlit treats a `pages/` folder beside the main script as a legacy multipage app until the first
     # session runs st.navigation: a first request for /case would run pages/case.py without the router
@@ -41,11 +86,15 @@ def _cmd_serve(args) -> int:
     # line fails at start, and tests/test_browser.py::test_first_request_for_a_page_goes_through_the_router
     # fails if a page can be reached without the router.
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
+    options: dict[str, object] = {"server.port": args.port}
     if args.address:
-        sys.argv += ["--server.address", args.address]
+        options["server.address"] = args.address
+    if args.secrets:
+        options["secrets.files"] = [str(Path(args.secrets).resolve())]
+    server = st.App(str(app), middleware=[Middleware(ClinicMiddleware, db=held)])
+    sys.argv = [str(app)]  # st.App.run treats argv[0] as the launcher: the app's folder, as `streamlit run` did
     try:
-        streamlit_cli.main()
+        server.run(config=options)
     except SystemExit as done:
         return int(done.code or 0)
     return 0
@@ -75,9 +124,13 @@ def _cmd_demo(args) -> int:
 def _cmd_import(args) -> int:
     from .services.importer import import_patients_csv
 
-    db = Database(args.db)
     try:
         data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}. Nothing imported.", file=sys.stderr)
+        return 2
+    db = _open(args.db)
+    try:
         report = import_patients_csv(db, SYSTEM_USER, data)
     except FieldProblems as exc:
         print(f"Nothing imported: {len(exc.problems)} problem(s) in {args.file}:", file=sys.stderr)
@@ -87,20 +140,30 @@ def _cmd_import(args) -> int:
     finally:
         db.close()
     print(f"Imported {report['patients']} patients and opened {report['episodes']} episodes from {args.file}.")
+    for line in report["read_as"]:
+        print(f"  read {line}")
     return 0
 
 
 def _cmd_users(args) -> int:
     from .services import auth
 
-    db = Database(args.db)
+    if args.action == "add" and args.password is not None:
+        print(
+            "error: passwords are never on the command line (other users of the machine can see it). "
+            "Leave out --password to be asked for it, or set CLINIC_NEW_PASSWORD.",
+            file=sys.stderr,
+        )
+        return 2
+    password = ""
+    if args.action == "add":
+        asked = _new_password()
+        if asked is None:
+            return 2
+        password = asked
+    db = _open(args.db)
     try:
         if args.action == "add":
-            password = args.password or os.environ.get("CLINIC_NEW_PASSWORD") or ""
-            if not password and sys.stdin.isatty():
-                import getpass
-
-                password = getpass.getpass("Password: ")
             role = Role.ADMINISTRATOR.value if args.admin else args.role
             first = auth.needs_first_admin(db)
             auth.create_user(
@@ -140,7 +203,10 @@ def _cmd_handouts(args) -> int:
         print("error: give either --episode ID (with --out) or --all-open (with --out-dir)", file=sys.stderr)
         return 2
     options = HandoutOptions(page_size="Letter" if args.letter else "A4", large_print=args.large_print)
-    db = Database(args.db)
+    if args.episode and args.out and not Path(args.out).resolve().parent.is_dir():
+        print(f"error: the folder for {args.out} does not exist; nothing was printed or recorded.", file=sys.stderr)
+        return 2
+    db = _open(args.db)
     try:
         if args.episode:
             if not args.out:
@@ -162,10 +228,10 @@ def _cmd_handouts(args) -> int:
         def progress(done, total):
             print(f"\r{done}/{total} handouts", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-        issued_all = handouts.issue_many(db, SYSTEM_USER, ids, options, progress=progress)
-        for item in issued_all:
+        batch = handouts.issue_many(db, SYSTEM_USER, ids, options, progress=progress)
+        for item in batch.issued:
             (out_dir / f"episode-{item.episode_id:06d}.pdf").write_bytes(item.data)
-        print(f"Wrote {len(issued_all)} handouts to {out_dir}")
+        print(f"Wrote {len(batch.issued)} handouts to {out_dir}")
         return 0
     except NotFound:
         print(f"error: there is no episode {args.episode} in {args.db}", file=sys.stderr)
@@ -180,7 +246,7 @@ def _cmd_handouts(args) -> int:
 def _cmd_backup(args) -> int:
     from .services import admin
 
-    db = Database(args.db)
+    db = _open(args.db)
     try:
         target = admin.backup(db, SYSTEM_USER, Path(args.out))
     finally:
@@ -209,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the app (demo clinic unless CLINIC_DB is set)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default=None)
+    p.add_argument(
+        "--secrets",
+        default=None,
+        help="a secrets.toml to use instead of .streamlit/secrets.toml (its [auth] section configures single sign-on)",
+    )
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("demo", help="build a fictional demo clinic")
@@ -230,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="full name shown in the app")
     p.add_argument("--role", default=Role.CLINICIAN.value, choices=[r.value for r in Role])
     p.add_argument("--admin", action="store_true", help="make the user an administrator")
-    p.add_argument("--password", help="(or CLINIC_NEW_PASSWORD, or asked for)")
+    p.add_argument("--password", help=argparse.SUPPRESS)  # refused with a word: passwords are asked for
     p.set_defaults(func=_cmd_users)
 
     p = sub.add_parser("handouts", help="print (issue and record) patient handouts")
@@ -267,3 +338,27 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (NotDone, FieldProblems, PermissionError, LookupError) as exc:  # refusals that say what happened
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"error: {exc.strerror or exc}{where}. Stopped; see the messages above for what was done.", file=sys.stderr
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the command line; the details are logged
+        import logging
+        import tempfile
+
+        log = Path(tempfile.gettempdir()) / "dashboard-cli-error.log"
+        logging.basicConfig(filename=log, level=logging.ERROR)
+        logging.getLogger("dashboard.cli").exception("%s failed", args.command)
+        print(
+            f"error: something unexpected went wrong ({type(exc).__name__}: {exc}); details are in {log}.",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,5 +1,6 @@
 """Helpers to drive the real app with streamlit's AppTest."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -9,11 +10,25 @@ from dashboard.domain.model import Role, User
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
+def signed_in(db_path, user: User) -> dict:
+    """The session state of a browser tab in which ``user`` has just signed in: a real server-side session."""
+    from dashboard.services import sessions
+    from dashboard.storage.db import Database
+
+    db = Database(db_path)
+    try:
+        session_id, _ = sessions.start(db, user, method="password")
+    finally:
+        db.close()
+    return {"auth_session": session_id}
+
+
 def start(monkeypatch, db_path, user: User | None = None, **state) -> AppTest:
     monkeypatch.setenv("CLINIC_DB", str(db_path))
     at = AppTest.from_file(APP, default_timeout=60)
     if user is not None:
-        at.session_state["user"] = user
+        for key, value in signed_in(db_path, user).items():
+            at.session_state[key] = value
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -47,12 +62,19 @@ def texts(at: AppTest) -> str:
         "error",
         "success",
         "metric",
+        "page_link",
     ):
         for el in getattr(at, kind):
             parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
     for table in list(at.dataframe) + list(at.table):
         parts.append(table.value.to_string())
-    return "\n".join(parts)
+    return shown("\n".join(parts))
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as a person reads it: user text is escaped for markdown by ui.labels.md (backslashes
+    before punctuation, invisible word joiners); the browser shows it without them."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def as_user(db, username) -> User:

@@ -62,7 +62,8 @@ SETTLED = (
     "(() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
     " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'"
     " && !document.querySelector('[data-stale=\"true\"]')"
-    " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); })()"
+    " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    " && !document.querySelector('[data-testid=\"stSkeleton\"]'); })()"  # element code still loading
 )
 WAIT = 60_000  # generous: the tests must pass while another process keeps both cores busy
 
@@ -104,11 +105,26 @@ def sign_in(page, server, username):
     settle(page)
 
 
-def click_first_row(page, grid_index=0):
-    grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+ROWS = '[class*="st-key-clrow_"], [class*="st-key-ptrow_"]'  # the caseload's and the patients' work lists
+
+
+def click_first_row(page):
+    """Open the first row of a work list (the caseload or the patients' search): its name is a link."""
+    page.locator(ROWS).first.get_by_role("link").first.click()
+
+
+def open_page(page, url):
+    """Go to ``url`` and wait for the app's first run there to finish."""
+    page.goto(url)
+    page.wait_for_function(f"window.__stRuns > 0 && {SETTLED}", timeout=WAIT)
+
+
+def open_box(box):
+    """Open a selectbox's list by clicking the box itself (on a narrow screen its label may take two lines). It
+    is scrolled into view first: a list opened while the page still scrolls closes again."""
+    box.scroll_into_view_if_needed()
+    box.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+    box.get_by_role("combobox").click()
 
 
 def choose(page, label, option):

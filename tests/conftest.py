@@ -1,3 +1,4 @@
+import os
 import shutil
 from datetime import date
 
@@ -9,6 +10,22 @@ from dashboard.services.demo import build_demo
 from dashboard.storage.db import Database
 
 TODAY = date(2026, 11, 25)
+READING_GRADES: dict[str, float] = {}  # filled by tests/test_handout_variants.py, listed at the end of the run
+ACCESSIBILITY: list[str] = []  # filled by tests/test_accessibility.py (axe per page; Streamlit's own, by rule)
+# The browser journeys' window: BROWSER_WIDTH=1280 or 1024 runs them at a laptop's or a tablet's width
+# (tests/test_browser_layout.py visits every page at all three widths in any case).
+SCREENS = {1440: 1000, 1280: 800, 1024: 768}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if READING_GRADES:
+        terminalreporter.write_sep("-", "handout reading grade (Flesch-Kincaid, must be 7 or below)")
+        for name, grade in READING_GRADES.items():
+            terminalreporter.write_line(f"{name:<32} {grade:4.1f}")
+    if ACCESSIBILITY:
+        terminalreporter.write_sep("-", "accessibility (axe-core, WCAG 2.2 AA): elements per page; Streamlit's own")
+        for line in ACCESSIBILITY:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +67,7 @@ def clinic(tmp_path):
     admin_id = auth.create_user(db, None, "boss", "Bo Boss", "administrator", "admin-password-1", first_admin=True)
     admin = User(admin_id, "boss", "Bo Boss", Role.ADMINISTRATOR)
     clin_id = auth.create_user(db, admin, "ana", "Ana Physio", "clinician", "clinician-pass-1")
-    ro_id = auth.create_user(db, admin, "reader", "Rea Der", "read_only", "reader-pass-12")
+    ro_id = auth.create_user(db, admin, "reader", "Rea Der", "read_only", "quiet-shelf-reading-12")
     db.actors = {
         "admin": admin,
         "clinician": User(clin_id, "ana", "Ana Physio", Role.CLINICIAN),
@@ -215,7 +232,8 @@ def page(browser, request):
 
     from tests.browser_helpers import RUN_COUNTER, WAIT, Shots
 
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    width = int(os.environ.get("BROWSER_WIDTH", "1440"))
+    context = browser.new_context(viewport={"width": width, "height": SCREENS.get(width, 900)}, accept_downloads=True)
     context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     page.set_default_timeout(WAIT)

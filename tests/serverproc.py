@@ -18,13 +18,23 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_path, port=None, extra_env=None):
+    def __init__(self, db_path, port=None, extra_env=None, extra_args=()):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CLINIC_DB": str(db_path), "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.log = open(Path(db_path).with_suffix(f".{self.port}.log"), "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard", "serve", "--port", str(self.port), "--address", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "dashboard",
+                "serve",
+                "--port",
+                str(self.port),
+                "--address",
+                "127.0.0.1",
+                *extra_args,
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -123,6 +123,7 @@ def test_anonymise_only_discharged_and_removes_identity_everywhere(open_case, tm
     db, clin, patient_id, episode_id = open_case
     boss = db.actors["admin"]
     records.record_assessment(db, clin, episode_id, full_assessment(impression="Zoë's left sit bone"), today=TODAY)
+    admin.set_clinic_details(db, boss, {"clinic_name": "Test clinic", "clinic_phone": "+44 20 7946 0123"})
     issued = handouts.issue(db, clin, episode_id)
     with pytest.raises(RecordLocked, match="discharged"):
         admin.anonymise_patient(db, boss, patient_id, "Written request 2026-11-20")
@@ -159,11 +160,16 @@ def test_audit_trail_page_filters_and_exports(monkeypatch, demo_path):
     episode_id = db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
     records.record_assessment(db, clin, episode_id, {"assessed_on": TODAY.isoformat(), "pain_avg": 2, "pain_worst": 3})
     at = goto(start(monkeypatch, demo_path, as_user(db, "admin")), "audit")
-    at.selectbox(key="audit_user").set_value("amara.okafor")
+    at.selectbox(key="audit_username").set_value("amara.okafor")
     at.run()
-    shown = at.dataframe[0].value
-    assert len(shown) >= 1 and set(shown["username"]) == {"amara.okafor"}
-    assert "create" in set(shown["action"])
+    shown = texts(at)  # in words: names, sentences, the patient; no codes or JSON
+    patient = db.row(
+        "SELECT p.* FROM patients p JOIN episodes e USING (patient_id) WHERE e.episode_id = ?", [episode_id]
+    )
+    name = f"{patient['given_name']} {patient['family_name']} ({patient['clinic_id']})"
+    assert f"Amara Okafor · Recorded an assessment · {name}" in shown
+    assert f"Assessment of {TODAY.isoformat()}" in shown
+    assert "{" not in shown and "amara.okafor" not in shown  # no JSON, no usernames
     assert not [b for b in at.button if "delete" in b.label.lower() or "edit" in b.label.lower()]
     with pytest.raises(auth.NotAllowed):
         admin.audit_trail(db, clin)
@@ -225,3 +231,39 @@ def test_writer_killed_mid_burst_keeps_every_acknowledged_write(demo_path):
     assert set(acknowledged) <= audited
     assert db.scalar("SELECT count(*) FROM assessments") >= before + len(acknowledged)
     db.close()
+
+
+def test_audit_trail_reads_as_sentences_with_names_and_the_change(open_case):
+    """Issue 14: what changed, in words, with the patient's name; names, not usernames; no JSON, no codes."""
+    from dashboard.services import alerts, care
+
+    db, clin, patient_id, episode_id = open_case
+    boss, reader = db.actors["admin"], db.actors["read_only"]
+    from tests.conftest import PATIENT
+
+    records.update_patient(db, clin, patient_id, {**PATIENT, "phone": "+44 20 7946 0001"}, 1, today=TODAY)
+    care.change_tier(db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-10-01", "reason": "No gain"})
+    flag = {"kind": "neurological", "detail": "Foot drop", "raised_on": "2026-10-02"}
+    alert_id = alerts.raise_alert(db, clin, episode_id, flag, today=TODAY)
+    auth.set_role(db, boss, reader.user_id, "clinician")
+    care.set_threshold(db, boss, "stalled_weeks", 10)
+    admin.set_clinic_details(db, boss, {"clinic_name": "Eastside Physio", "clinic_phone": "0113 496 0000"})
+    with pytest.raises(auth.SignInRefused):
+        auth.sign_in(db, "nobody.here", "wrong password")
+
+    trail = admin.audit_trail(db, boss)
+    shown = trail[["When (UTC)", "Who", "What", "Patient", "Details"]]
+    said = {row["What"]: row for row in shown.to_dict("records")}
+    person = "Zoë O'Brien (P-001)"
+    assert said["Changed a patient's details"]["Patient"] == person
+    assert said["Changed a patient's details"]["Details"] == "phone: +44 20 7946 0000 → +44 20 7946 0001"
+    assert said["Changed the treatment tier"]["Who"] == "Ana Physio"
+    assert said["Changed the treatment tier"]["Details"].startswith("Conservative → Adjunct, from 2026-10-01.")
+    assert said["Raised a red flag"]["Patient"] == person and "Neurological" in said["Raised a red flag"]["Details"]
+    assert said["Changed a user's role"]["Details"] == "Rea Der: Read only → Clinician"
+    assert said["Changed a rule threshold"]["Details"].endswith(": 12 → 10")
+    assert "clinic name: nothing → Eastside Physio" in set(shown["Details"])
+    assert said["Sign-in refused"]["Who"] == "Typed name “nobody.here” (no such account)"
+    for column in ("Who", "What", "Details"):
+        assert not shown[column].str.contains(r"[{}]|_id|None|\bnan\b", regex=True).any(), column
+    assert alert_id and trail["Username"].isin(["ana", "boss", "nobody.here"]).all()  # stored values kept

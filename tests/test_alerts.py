@@ -54,7 +54,7 @@ def test_red_flag_from_three_weeks_ago_stays_until_resolved_then_leaves_the_case
     everyone = CaseloadFilter(flags=("red_flag",))
     listed = caseload.caseload(db, clin, everyone, today=TODAY).rows
     assert list(listed["episode_id"]) == [episode_id]
-    assert listed.iloc[0]["Flags"].startswith("RED FLAG: Neurological signs -> GP or spinal / neurology review")
+    assert listed.iloc[0]["Flags"].startswith("RED FLAG: Neurological signs → GP or spinal / neurology review")
     top = caseload.caseload(db, clin, CaseloadFilter(), today=TODAY).rows
     assert int(top.iloc[0]["episode_id"]) == episode_id  # red flags first
 

@@ -16,6 +16,7 @@ from tests.browser_helpers import (
     after,
     click_first_row,
     needs_browser,
+    open_box,
     open_case_from_search,
     settle,
     sign_in,
@@ -93,12 +94,17 @@ def test_escalate_tier_see_charts_and_print_handout(page, server, picks):
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     page.shots("case-with-charts")
     page.get_by_role("tab", name="Treatment path").click()
-    form = page.locator('[data-testid="stForm"]').filter(has_text="Change tier")
-    form.locator('[data-testid="stSelectbox"]').click()
-    page.get_by_role("option", name="Adjunct", exact=True).click()
-    form.get_by_label("Reason").fill("No change after twelve weeks of loading; adding shockwave")
-    form.get_by_role("button", name="Change tier").click()
-    expect(page.get_by_text("Tier changed to adjunct.")).to_be_visible()
+    tier = page.locator('[data-testid="stSelectbox"]').filter(has_text="New tier")
+    open_box(tier)
+    after(page, lambda: page.get_by_role("option", name="Adjunct", exact=True).click())
+    planned = page.locator('[data-testid="stSelectbox"]').filter(has_text="Planned treatment")
+    open_box(planned)
+    after(page, lambda: page.get_by_role("option", name="Shockwave", exact=True).click())
+    reason = page.get_by_label("Reason", exact=True).first
+    reason.fill("No change after twelve weeks of loading; adding shockwave")
+    after(page, lambda: reason.press("Control+Enter"))
+    page.get_by_role("button", name="Change tier").click()
+    expect(page.get_by_text("Tier changed to Adjunct.")).to_be_visible()
     settle(page)
     page.shots("tier-escalated")
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("Adjunct")
@@ -116,7 +122,7 @@ def test_escalate_tier_see_charts_and_print_handout(page, server, picks):
     from pypdf import PdfReader
 
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
-    assert "Your hamstring plan" in text and "Shockwave therapy" in text
+    assert "Your hamstring plan" in text and "Shockwave: a hand-held device" in text
     assert "How much pain is OK" in text
 
 
@@ -146,10 +152,7 @@ def test_read_only_user_cannot_reach_administrator_pages(page, server):
     for hidden in ("Users", "Audit trail", "Import patients", "Data and backups", "Assessment", "Handouts"):
         expect(nav.get_by_text(hidden, exact=True)).to_have_count(0)
     page.shots("read-only-navigation")
-    page.goto(server.url + "/users")
-    page.get_by_label("Username").fill("reception")
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.goto(server.url + "/users")  # typed in the address bar: still signed in (the session cookie)
     settle(page)
     page.shots("read-only-users-url")
     expect(page.get_by_role("heading", name="Users")).to_have_count(0)

@@ -215,3 +215,13 @@ def test_closed_episode_cannot_change_tier(open_case):
         care.change_tier(
             db, clin, episode_id, {"tier": "adjunct", "effective_on": "2026-11-02", "reason": "x"}, today=TODAY
         )
+
+
+def test_a_threshold_is_checked_against_the_values_in_force(demo_db):
+    boss = as_user(demo_db, "admin")
+    care.set_threshold(demo_db, boss, "pain_amber_max", 4)
+    with pytest.raises(FieldProblems, match="green limit must be below the amber limit"):
+        care.set_threshold(demo_db, boss, "pain_green_max", 4)  # fine against the default 5, not against 4
+    assert care.effective_thresholds(demo_db)["pain_green_max"] == 3
+    care.set_thresholds(demo_db, boss, {"pain_amber_max": 6, "pain_green_max": 5})  # together they agree
+    assert care.effective_thresholds(demo_db)["pain_green_max"] == 5

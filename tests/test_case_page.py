@@ -17,7 +17,7 @@ def test_red_flag_case_has_a_banner_at_the_top(monkeypatch, demo):
     at = goto(start(monkeypatch, path, as_user(db, "amara.okafor"), episode_id=episode_id), "case")
     first_error = at.error[0].value
     kind = db.scalar("SELECT kind FROM red_flag_alerts WHERE episode_id = ? AND status = 'open'", [episode_id])
-    assert first_error.startswith("### RED FLAG") and ALERT_KINDS[kind].route in first_error
+    assert first_error.startswith("## RED FLAG") and ALERT_KINDS[kind].route in first_error
     if kind != "avulsion":  # only an avulsion routes to a surgical opinion (CLINICAL.md §6)
         assert "consider surgical" not in texts(at).lower()
 

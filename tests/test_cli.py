@@ -27,21 +27,17 @@ def test_demo_command_builds_a_clinic(tmp_path):
 
 def test_users_add_first_admin_then_list(tmp_path):
     path = tmp_path / "clinic.duckdb"
-    short = run("users", "--db", str(path), "add", "--admin", "--username", "chief", "--password", "short")
+    env = __import__("os").environ
+
+    def add(password):  # the password comes from the environment (or a prompt), never the command line
+        return run(
+            "users", "--db", str(path), "add", "--admin", "--username", "chief", "--name", "Chief",
+            env={**env, "CLINIC_NEW_PASSWORD": password},
+        )  # fmt: skip
+
+    short = add("short")
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
-    done = run(
-        "users",
-        "--db",
-        str(path),
-        "add",
-        "--admin",
-        "--username",
-        "chief",
-        "--name",
-        "Chief",
-        "--password",
-        "long-enough-pw",
-    )
+    done = add("long-enough-pw")
     assert done.returncode == 0, done.stderr
     listed = run("users", "--db", str(path), "list")
     assert "chief" in listed.stdout and "administrator" in listed.stdout

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard.domain.exercises import defaults_for
-from dashboard.handout_pdf import Exercise, HandoutData, HandoutOptions, build_handouts
+from dashboard.handout_pdf import HandoutData, HandoutExercise, HandoutOptions, build_handouts
 from dashboard.services import care, handouts
 from dashboard.storage.db import Database
 from tests.apptest import as_user, button, goto, start, texts
@@ -33,10 +33,11 @@ def data(**over):
         severity="moderate",
         tier="conservative",
         stage=2,
-        exercises=[Exercise(**e) for e in defaults_for(2)],
+        exercises=[HandoutExercise(**e) for e in defaults_for(2)],
         clinician_name="Amara Okafor",
         issued_on=date(2026, 11, 25),
         next_review_on=date(2026, 12, 9),
+        clinic_phone="+44 20 7946 0000",
     )
     values.update(over)
     return HandoutData(**values)
@@ -54,7 +55,7 @@ def test_personalised_content_is_in_the_pdf():
         "Zoë O'Brien",
         "left",
         "Stage 2",
-        "Single-leg bridge from a low step",
+        "One-leg bridge from a low step",
         "3 sets, 12 times",
         "09 December 2026",
         "Amara Okafor",
@@ -63,8 +64,9 @@ def test_personalised_content_is_in_the_pdf():
         "Green",
         "next morning",
         "cushion",
-        "Contact the clinic straight away",
-        "pins and needles",
+        "Call the clinic straight away",
+        "Pins and needles",
+        "Can I keep running?",
     ):
         assert expected in text, expected
     meta = PdfReader(BytesIO(built.data)).metadata
@@ -86,7 +88,9 @@ def test_personalised_content_is_in_the_pdf():
 )
 def test_any_name_prints_as_written(name):
     built = build_handouts([data(patient_name=name)])
-    assert name in text_of(built.data) and built.warnings == []
+    text = text_of(built.data)
+    # a long part of a name may break between syllables at the end of a line (a hyphen is added there)
+    assert name in text or name in text.replace("- ", "") and built.warnings == []
 
 
 def test_a_script_the_font_lacks_never_crashes_and_is_flagged():
@@ -106,7 +110,7 @@ def test_page_sizes_and_large_print():
     reader.pages[0].extract_text(
         visitor_text=lambda text, cm, tm, font, size: sizes.append(size * tm[0]) if text.strip() else None
     )
-    assert sizes and min(sizes) >= 13 and sorted(sizes)[len(sizes) // 2] >= 16  # body 16 pt; small print 13 pt
+    assert sizes and min(sizes) >= 16  # nothing smaller than 16 pt in large print
 
 
 def test_a_past_review_date_is_not_printed_as_next_review():
@@ -121,7 +125,7 @@ def test_same_inputs_same_bytes():
 
 def test_treatment_section_when_adjunct():
     text = text_of(build_handouts([data(tier="adjunct", treatments=["shockwave"])]).data)
-    assert "Shockwave therapy" in text
+    assert "Shockwave: a hand-held device" in text
     assert "Shockwave" not in text_of(build_handouts([data()]).data)
 
 
@@ -215,13 +219,33 @@ def test_handouts_page_issues_and_batch(monkeypatch, demo_path, tmp_path):
     at.run()
     assert not at.exception and "Issued and recorded" in texts(at)
     assert db.scalar("SELECT count(*) FROM handouts_issued WHERE episode_id = ?", [episode_id]) == 1
-    ids = db.rows("SELECT episode_id FROM episodes WHERE status = 'open' ORDER BY 1 LIMIT 3")
-    at.text_input(key="handout_list").input(", ".join(str(r["episode_id"]) for r in ids))
+    # a clinic day's batch, chosen by date and by name (never by episode number)
+    day, seen = db.rows(
+        "SELECT a.assessed_on AS day, count(DISTINCT a.episode_id) AS n FROM assessments a"
+        " JOIN episodes e USING (episode_id) WHERE e.status = 'open' GROUP BY 1 HAVING n >= 2 ORDER BY n DESC, 1"
+        " LIMIT 1"
+    )[0].values()
+    at.date_input(key="handout_day").set_value(day)
     at.run()
-    button(at, "Print 3 handout(s)").click()
+    chosen = at.multiselect(key=f"handout_batch_{day}")
+    assert len(chosen.value) == seen
+    assert all(" · " in chosen.format_func(i) and "opened" in chosen.format_func(i) for i in chosen.value)
+    other = db.row(
+        "SELECT p.clinic_id, e.episode_id FROM episodes e JOIN patients p USING (patient_id) WHERE e.status = 'open'"
+        " AND NOT list_contains(?, e.episode_id) ORDER BY e.episode_id LIMIT 1",
+        [list(chosen.value)],
+    )
+    at.text_input(key="batch_query").input(other["clinic_id"])
     at.run()
-    assert "3 handouts issued and recorded" in texts(at)
-    assert db.scalar("SELECT count(*) FROM handouts_issued") == 4
+    at.selectbox(key="batch_pick").set_value(other["episode_id"])
+    at.run()
+    button(at, "Add to the list").click()
+    at.run()
+    assert other["episode_id"] in at.multiselect(key=f"handout_batch_{day}").value
+    button(at, f"Print {seen + 1} handout(s)").click()
+    at.run()
+    assert f"{seen + 1} handouts issued and recorded" in texts(at)
+    assert db.scalar("SELECT count(*) FROM handouts_issued") == seen + 2
     db.close()
 
 

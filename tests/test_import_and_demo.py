@@ -23,7 +23,7 @@ GOOD = (
 
 def test_import_keeps_every_character(demo_db):
     report = import_patients_csv(demo_db, SYSTEM_USER, GOOD.encode("utf-8"))
-    assert report == {"patients": 3, "episodes": 2}
+    assert report == {"patients": 3, "episodes": 2, "read_as": []}
     rows = demo_db.rows(
         "SELECT clinic_id, given_name, family_name FROM patients WHERE clinic_id LIKE 'ACC-%' ORDER BY 1"
     )

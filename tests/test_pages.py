@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.services import auth
 from dashboard.storage.db import Database
-from tests.apptest import as_user, button, goto, start, texts
+from tests.apptest import as_user, button, goto, signed_in, start, texts
 
 CLINIC_PAGES = ["caseload", "timeline", "register", "patient", "case", "assessment", "imaging", "handouts"]
 ADMIN_PAGES = ["import_patients", "users", "rules_settings", "audit", "data_admin"]
@@ -58,7 +59,8 @@ def test_page_file_run_directly_by_read_only_user_is_refused(monkeypatch, demo, 
     ep = first_open_episode(db)
     monkeypatch.setenv("CLINIC_DB", str(path))
     at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
-    at.session_state["user"] = as_user(db, "reception")
+    for key, value in signed_in(path, as_user(db, "reception")).items():
+        at.session_state[key] = value
     at.session_state["episode_id"] = ep["episode_id"]
     at.run()
     assert not at.exception
@@ -90,24 +92,48 @@ def test_real_clinic_shows_no_demo_credentials(monkeypatch, clinic):
 
 
 def test_empty_clinic_starts_with_first_administrator_setup(monkeypatch, tmp_path):
+    fresh = Database(tmp_path / "fresh.duckdb")
+    code = auth.issue_setup_code(fresh)  # what `serve` prints to its console
+    fresh.close()
     at = start(monkeypatch, tmp_path / "fresh.duckdb")
     assert [t.value for t in at.title] == ["Set up the clinic"]
-    at.text_input[0].input("chief")
-    at.text_input[1].input("Chief Admin")
-    at.text_input[2].input("short")
-    at.text_input[3].input("short")
-    button(at, "Create administrator").click()
-    at.run()
+
+    def fill(setup_code, password, phone="0113 496 0000"):
+        at.text_input(key="setup_clinic_name").input("Northside Physio")
+        at.text_input(key="setup_clinic_phone").input(phone)
+        at.text_area(key="setup_clinic_address").input("1 Mill Lane\nLeeds")
+        at.text_input(key="setup_code").input(setup_code)
+        at.text_input(key="setup_username").input("chief")
+        at.text_input(key="setup_name").input("Chief Admin")
+        at.text_input(key="setup_password").input(password)
+        at.text_input(key="setup_again").input(password)
+        button(at, "Set up the clinic").click()
+        at.run()
+
+    fill(code, "plinth-lantern-okapi", phone="call us!")  # the clinic's details are checked before anything else
+    assert "Phone may contain digits" in texts(at) and "user" not in at.session_state
+    probe = Database(tmp_path / "fresh.duckdb")
+    assert probe.scalar("SELECT count(*) FROM users") == 0  # nothing half set up
+    probe.close()
+    fill("AAAA-BBBB-CCCC", "plinth-lantern-okapi")  # without the console's code nobody becomes administrator
+    assert "setup code is not right" in texts(at)
+    fill(code, "short")
     assert "at least 10 characters" in texts(at)
-    at.text_input[2].input("a-long-password")
-    at.text_input[3].input("a-long-password")
-    button(at, "Create administrator").click()
-    at.run()
+    fill(code, "chiefchief123")
+    assert "must not contain the username" in texts(at)
+    fill(code.lower(), "plinth-lantern-okapi")
     at.run()
     assert at.session_state["user"].username == "chief"
     db = Database(tmp_path / "fresh.duckdb")
     assert db.scalar("SELECT role FROM users WHERE username = 'chief'") == "administrator"
     assert db.scalar("SELECT count(*) FROM patients") == 0  # a real clinic starts empty
+    assert db.scalar("SELECT count(*) FROM setup_codes") == 0  # the code worked once
+    settings = {r["setting_key"]: r["setting_value"] for r in db.rows("SELECT * FROM clinic_settings")}
+    assert settings["clinic_name"] == "Northside Physio" and settings["clinic_phone"] == "0113 496 0000"
+    assert settings["clinic_address"] == "1 Mill Lane\nLeeds"
+    db.close()
+    shown = texts(goto(at, "caseload"))  # the empty caseload says what to do next
+    assert "The clinic is set up" in shown and "No patients yet" in shown and "Add a patient" in shown
 
 
 @pytest.mark.parametrize("username", ["admin", "amara.okafor", "reception"])
@@ -195,7 +221,7 @@ def test_assessment_form_end_to_end(monkeypatch, demo):
     # the neurological red flag is now an alert on the episode, routed to GP / spinal review
     alert = db.row("SELECT * FROM red_flag_alerts WHERE episode_id = ? AND status = 'open'", [episode_id])
     assert alert["kind"] == "neurological" and alert["source_id"] == saved["assessment_id"]
-    assert at.error[0].value.startswith("### RED FLAG") and "GP or spinal / neurology review" in at.error[0].value
+    assert at.error[0].value.startswith("## RED FLAG") and "GP or spinal / neurology review" in at.error[0].value
 
 
 def test_new_patient_form_refuses_then_creates(monkeypatch, demo):
@@ -235,7 +261,9 @@ def test_open_episode_from_patient_page(monkeypatch, demo):
     assert "Onset date is required" in " ".join(e.value for e in at.error)
     import datetime
 
-    at.date_input(key="new_episode_onset_date").set_value(datetime.date.today() - datetime.timedelta(days=30))
+    at.date_input(key="new_episode_1_onset_date").set_value(datetime.date.today() - datetime.timedelta(days=30))
+    for field, value in (("side", "left"), ("region", "proximal"), ("onset_type", "gradual"), ("severity", "mild")):
+        at.radio(key=f"new_episode_1_{field}").set_value(value)  # nothing is chosen for the clinician
     button(at, "Open episode").click()
     at.run()
     assert not at.exception
@@ -246,7 +274,8 @@ def test_open_episode_from_patient_page(monkeypatch, demo):
 def test_sign_and_amend_on_case_page(monkeypatch, demo):
     path, db = demo
     row = db.row(
-        "SELECT assessment_id, episode_id FROM assessments WHERE signed_at IS NULL ORDER BY assessed_on DESC LIMIT 1"
+        "SELECT assessment_id, episode_id FROM assessments WHERE signed_at IS NULL AND created_by = 'amara.okafor'"
+        " ORDER BY assessed_on DESC LIMIT 1"
     )
     at = start(monkeypatch, path, as_user(db, "amara.okafor"), episode_id=row["episode_id"])
     goto(at, "case")
@@ -321,20 +350,20 @@ def test_edit_an_unsigned_draft_and_a_racing_edit_is_refused(monkeypatch, demo):
     p = f"assess_{ep['episode_id']}_draft{assessment_id}_"
     assert "Edit draft assessment" in [t.value for t in at.title]
     assert at.text_area(key=p + "plan").value == "First plan" and at.number_input(key=p + "pain_avg").value == 4
-    # someone else saves the same draft meanwhile
+    # the same draft is saved meanwhile from another window (only its author may edit it)
     records.update_draft(
         db,
-        as_user(db, "admin"),
+        me,
         assessment_id,
-        {"assessed_on": datetime_today(), "pain_avg": 5, "pain_worst": 6, "plan": "Admin's plan"},
+        {"assessed_on": datetime_today(), "pain_avg": 5, "pain_worst": 6, "plan": "Other window's plan"},
         1,
     )
     at.text_area(key=p + "plan").input("My better plan")
     button(at, "Save draft changes").click()
     at.run()
-    assert "changed by admin" in texts(at)
+    assert "changed by amara.okafor" in texts(at)
     assert at.text_area(key=p + "plan").value == "My better plan"  # the input is kept
-    assert db.scalar("SELECT plan FROM assessments WHERE assessment_id = ?", [assessment_id]) == "Admin's plan"
+    assert db.scalar("SELECT plan FROM assessments WHERE assessment_id = ?", [assessment_id]) == "Other window's plan"
     button(at, "Save draft changes").click()  # saving again, knowingly
     at.run()
     assert db.scalar("SELECT plan FROM assessments WHERE assessment_id = ?", [assessment_id]) == "My better plan"

@@ -185,17 +185,18 @@ def test_clinician_cannot_manage_users_or_import(clinic):
         import_patients_csv(clinic, clin, b"patient_id,given_name,family_name,date_of_birth\nA,B,C,1990-01-01\n")
 
 
-def test_sign_in_lock_out_and_audit(clinic):
+def test_sign_in_delay_and_audit(clinic):
     with pytest.raises(auth.SignInRefused):
         auth.sign_in(clinic, "ana", "wrong")
     assert auth.sign_in(clinic, "ANA", "clinician-pass-1").username == "ana"
-    for _ in range(auth.FREE_ATTEMPTS):
+    for _ in range(auth.ACCOUNT_FREE + 1):
         with pytest.raises(auth.SignInRefused):
             auth.sign_in(clinic, "ana", "wrong")
-    with pytest.raises(auth.SignInRefused, match="Try again in"):
-        auth.sign_in(clinic, "ana", "clinician-pass-1")  # right password, but locked
+    with pytest.raises(auth.SignInRefused, match="Wait"):
+        auth.sign_in(clinic, "ana", "clinician-pass-1")  # right password, but delayed (from an unknown browser)
     actions = [r["action"] for r in clinic.rows("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY audit_id")]
-    assert actions.count("sign_in") == 1 and actions.count("sign_in_failed") == 5
+    assert actions.count("sign_in") == 1 and actions.count("sign_in_failed") == 7
+    assert actions.count("sign_in_delayed") == 1
     stored = clinic.scalar("SELECT password_hash FROM users WHERE username = 'ana'")
     assert stored.startswith("$argon2id$") and "clinician-pass-1" not in stored
 

@@ -358,3 +358,18 @@ def test_research_definition_three_of_four_on_the_affected_side():
     assert rules.research_definition(visit, "left") == (3, 4)
     assert rules.research_definition({**visit, "sitting_minutes": 30}, "left") == (2, 4)
     assert rules.research_definition(visit, "right") == (2, 2)  # only what the right side recorded
+
+
+def test_priority_puts_what_needs_doing_first():
+    last_month = TODAY - timedelta(days=40)
+    assert judge(open_alerts=1, open_alert_kinds="neurological")["priority"] == 0
+    assert judge(next_review_on=TODAY - timedelta(days=8))["priority"] == 1  # overdue
+    due = judge(next_review_on=TODAY)
+    assert due["review_due"] and not due["review_overdue"] and due["priority"] == 2
+    assert (
+        judge(opened_on=last_month - timedelta(weeks=12), tier_since=TODAY - timedelta(weeks=2), max_stage=1)[
+            "priority"
+        ]
+        == 3
+    )  # stalled
+    assert judge()["priority"] == 5

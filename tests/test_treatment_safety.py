@@ -10,6 +10,7 @@ from dashboard.domain import safety
 from dashboard.domain.model import FieldProblems
 from dashboard.services import care, records
 from tests.apptest import as_user, button, goto, start, texts
+from tests.apptest import shown as as_read  # user text and messages are escaped for markdown
 from tests.conftest import PATIENT, TODAY, episode_values
 
 
@@ -321,12 +322,12 @@ def test_case_page_form_asks_the_screen_and_needs_an_override(monkeypatch, demo)
     button(at, "Record treatment").click()
     at.run()
     assert not at.exception
-    assert "Answer yes or no: Pregnant, or may be pregnant." in " ".join(e.value for e in at.error)
+    assert "Answer yes or no: Pregnant, or may be pregnant." in as_read(" ".join(e.value for e in at.error))
     for radio in radios:
         at.radio(key=radio.key).set_value("yes" if radio.key.endswith("_bleeding") else "no")
     button(at, "Record treatment").click()
     at.run()
-    assert "Takes an anticoagulant, or has a bleeding disorder" in " ".join(e.value for e in at.error)
+    assert "Takes an anticoagulant, or has a bleeding disorder" in as_read(" ".join(e.value for e in at.error))
     assert db.scalar("SELECT count(*) FROM treatments WHERE episode_id = ?", [episode_id]) == 0
     at.text_area(key="treatment_override_reason").input("INR in range today; consultant agreed")
     button(at, "Record treatment").click()
@@ -355,5 +356,5 @@ def test_case_page_injection_fields_and_prp_note(monkeypatch, demo):
     assert at.date_input(key=f"treatment_review_{date.today().isoformat()}").value == date.today() + timedelta(14)
     button(at, "Record treatment").click()
     at.run()
-    errors = " ".join(e.value for e in at.error)
+    errors = as_read(" ".join(e.value for e in at.error))
     assert "Agent injected is required" in errors and "Given by" in errors and "Guidance used is required" in errors

@@ -7,6 +7,7 @@ or printed (CLINICAL.md, preamble).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -400,6 +401,10 @@ class User:
     username: str
     display_name: str
     role: Role
+    # For a user signed in through a server-side session: reads the account and the session again and
+    # returns the user as they are now (or refuses). ``services.auth.require`` calls it before every action,
+    # so a disabled, demoted or signed-out user's next action is refused or limited at once.
+    recheck: Callable[[], User] | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -420,6 +425,11 @@ def label_of(value: object) -> str:
         return ""
     text = str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+class NotDone(Exception):
+    """An action that could not be completed. Its message says what was done and what was not; nothing is left
+    half done (whatever had been written is undone first)."""
 
 
 @dataclass

@@ -606,6 +606,14 @@ def evaluate(features: pd.DataFrame, thresholds: Thresholds | None, today: date)
         today_ts > planned + pd.Timedelta(days=int(t["review_grace_days"])),
         today_ts - last_seen > pd.Timedelta(days=int(7 * t["review_overdue_weeks"])),
     )
+    f["review_due"] = open_ & (planned <= today_ts).fillna(False) & ~f["review_overdue"]  # due, not yet overdue
+    # what needs doing first (the caseload's "Priority" order): open red flag, review overdue, review due,
+    # stalled, escalation due, then the rest
+    f["priority"] = np.select(
+        [f["red_flag"], f["review_overdue"], f["review_due"], f["stalled"], f["escalation_due"]],
+        [0, 1, 2, 3, 4],
+        default=5,
+    )
     f["incidental_mri"] = (_num(f["incidental_mri_age"]) > t["incidental_mri_age"]).fillna(False)
     return f
 

@@ -594,7 +594,20 @@ def check_change(raw: dict[str, Any], *, kind: str, current: Any, since: date, o
         not_before=(max(since, opened_on), "the start of the current period (history is never rewritten)"),
     )
     c.text("reason", "Reason", required=True, max_len=1000, multiline=True)
+    if kind == "tier":
+        planned = c.choice("planned_treatment", "Planned treatment", [t for ts in PLANNED.values() for t in ts])
+        if planned and value in PLANNED and planned not in PLANNED[str(value)]:
+            c.problem("planned_treatment", f"{planned.replace('_', ' ').capitalize()} is not a {value} treatment.")
+        if planned and value not in PLANNED:
+            c.problem("planned_treatment", "Conservative care has no planned treatment besides loading.")
     return c
+
+
+# What each tier can plan (CLINICAL.md §3): the handout explains it and gives its aftercare before it is given.
+PLANNED = {
+    "adjunct": ("shockwave", "dry_needling", "soft_tissue"),
+    "regenerative": ("prp", "corticosteroid", "prolotherapy"),
+}
 
 
 def check_treatment(

@@ -7,27 +7,38 @@ import streamlit as st
 
 from dashboard.domain.model import PATHWAY_WORDS, RED_FLAGS, Pathway, pathway_of
 from dashboard.services import alerts, auth, care, records
-from dashboard.ui import assessment_form, forms, labels, session
+from dashboard.ui import assessment_form, labels, session, unsaved_input
 
 db = session.database()
 me = session.signed_in_user()
 session.require_permission(me, auth.Permission.EDIT, "Your role may not record assessments.")
 episode_id = session.required_episode("Open a case first (Patients → patient → Open case), then record its assessment.")
-ep = records.episode(db, me, episode_id)
+ep = session.existing_episode(lambda: records.episode(db, me, episode_id), episode_id)
 if ep["status"] != "open":
     st.warning("This episode is closed; assessments can only be added to an open episode.")
     st.stop()
 
 SCOPE = "assessment"
 CHECKBOXES = {"previous_injury", "low_back_pain", "postop_brace", *(flag.code for flag in RED_FLAGS)}
-# Editing an unsigned draft (from the case page), or recording a new assessment.
+# Editing an unsigned draft (from the case page, or ?draft= in the address bar after a reload), or a new one.
 draft = None
+if not st.session_state.get("edit_assessment") and (st.query_params.get("draft") or "").isdigit():
+    st.session_state["edit_assessment"] = int(st.query_params["draft"])
 if st.session_state.get("edit_assessment"):
-    draft = records.assessment(db, me, int(st.session_state["edit_assessment"]))
-    if draft["episode_id"] != episode_id or draft["signed_at"] is not None:
+    try:
+        draft = records.assessment(db, me, int(st.session_state["edit_assessment"]))
+    except records.NotFound:
+        draft = None
+    if draft is None or draft["episode_id"] != episode_id or draft["signed_at"] is not None:
         st.session_state.pop("edit_assessment")
         draft = None
-P = f"assess_{episode_id}_" + (f"draft{draft['assessment_id']}_" if draft else "")  # this form's widget keys
+if draft:
+    st.query_params["draft"] = str(draft["assessment_id"])
+else:
+    st.query_params.pop("draft", None)
+RECORD = f"draft:{draft['assessment_id']}" if draft else f"episode:{episode_id}"  # whose unsaved input this is
+BASE = f"assess_{episode_id}_" + (f"draft{draft['assessment_id']}_" if draft else "")
+P = unsaved_input.prefix(BASE)  # this form's widget keys
 open_alerts = [
     a
     for a in alerts.open_alerts(db, me, episode_id)
@@ -56,6 +67,7 @@ if not st.session_state.get(P + "ready"):
     st.session_state[P + "version"] = draft["version"] if draft else None
     st.session_state[P + "carried_from"] = defaults.get("_carried_from")
     st.session_state[P + "ready"] = True
+unsaved_input.restore(db, me, "assessment", RECORD, P)  # what was typed before a reload, over the defaults
 
 thresholds = care.effective_thresholds(db)
 pathway = pathway_of(ep)
@@ -72,6 +84,7 @@ if carried:
         icon=":material/history:",
     )
 session.show_summary(SCOPE)
+unsaved_input.notice(db, me, "assessment", RECORD, P, BASE)
 form = assessment_form.Form(P, SCOPE)
 assessment_form.visit(form, records.clinicians(db, me))
 assessment_form.open_red_flags(form, open_alerts)
@@ -82,6 +95,7 @@ if pathway == Pathway.POST_OPERATIVE:
 assessment_form.objective(form, pathway, ep["side"], thresholds)
 assessment_form.new_red_flags(form)
 assessment_form.impression(form)
+unsaved_input.keep(db, me, "assessment", RECORD, P)
 
 values = form.values
 if values.get("morning_stiffness") is not None:
@@ -102,7 +116,7 @@ if st.button("Save draft changes" if draft else "Save assessment", type="primary
     else:
         ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
     if ok:
-        forms.forget(P)
+        unsaved_input.clear(db, me, "assessment", RECORD, P)
         st.session_state.pop("edit_assessment", None)
         session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
         st.switch_page("pages/case.py")

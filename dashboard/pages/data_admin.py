@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import config
 from dashboard.services import admin, auth, records
-from dashboard.ui import session
+from dashboard.ui import labels, session
 
 db = session.database()
 me = session.signed_in_user()
@@ -24,7 +24,7 @@ with backup_tab:
     if st.button("Back up now", type="primary", icon=":material/backup:"):
         ok, target = session.attempt("backup", admin.backup, db, me, Path(folder))
         if ok:
-            st.success(f"Backup written: {target}")
+            st.success(f"Backup written: {labels.md(target)}")
     session.show_summary("backup")
     existing = sorted(Path(folder).glob("clinic-*.duckdb"), reverse=True) if Path(folder).is_dir() else []
     if existing:
@@ -71,7 +71,10 @@ with patient_tab:
                         icon=":material/download:",
                     )
             session.show_summary("export_patient")
-            st.markdown("**Anonymise** (only when every episode is closed). This cannot be undone.")
+            st.markdown(
+                "**Anonymise** (only when every episode is closed). This cannot be undone. The database file is "
+                "then rewritten so no old copy remains: the clinic pauses for a few seconds."
+            )
             with st.form("anonymise_form"):
                 reason = st.text_input("The request (who asked, when)", key="anonymise_reason")
                 session.show_problem("anonymise", "reason")
@@ -83,8 +86,9 @@ with patient_tab:
                         ok, counts = session.attempt("anonymise", admin.anonymise_patient, db, me, patient_id, reason)
                         if ok:
                             session.flash(
-                                f"Patient anonymised ({counts['audit rows redacted']} audit entries redacted, "
-                                f"{counts['handout files deleted']} handout files deleted)."
+                                f"Patient anonymised ({counts.get('audit rows redacted', 0)} audit entries redacted, "
+                                f"{counts['handout files deleted']} handout files deleted, database file rewritten). "
+                                "Backups made before now still hold the record until they are deleted."
                             )
                     st.rerun()
             session.show_summary("anonymise")

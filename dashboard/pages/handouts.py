@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.handout_pdf import FontMissing, HandoutOptions
 from dashboard.services import auth, handouts, records
-from dashboard.ui import labels, session, tables
+from dashboard.ui import handout_batch, labels, session, tables
 
 db = session.database()
 me = session.signed_in_user()
@@ -38,7 +38,7 @@ paper = c1.segmented_control("Paper", ["A4", "US Letter"], default="A4", key="ha
 large = c2.toggle("Large print (16 pt)", key="handout_large")
 options = HandoutOptions(page_size="Letter" if paper == "US Letter" else "A4", large_print=large)
 
-one, batch = st.tabs(["One patient", "Print today's clinic"])
+one, batch = st.tabs(["One patient", "A clinic day (several patients)"])
 with one:
     episode_id = session.current_episode_id()
     query = st.text_input("Find a patient", key="handout_query", placeholder="Name or clinic ID")
@@ -62,8 +62,9 @@ with one:
     if episode_id is None:
         st.info("Choose a patient above, or open a case and use its Print handout button.")
     else:
-        ep = records.episode(db, me, episode_id)
-        st.markdown(f"**{ep['given_name']} {ep['family_name']}** · {labels.episode_title(ep)} · stage {ep['stage']}")
+        picked: int = episode_id
+        ep = session.existing_episode(lambda: records.episode(db, me, picked), picked)
+        st.markdown(f"**{labels.md(labels.patient_name(ep))}** · {labels.episode_title(ep)} · stage {ep['stage']}")
         try:
             built = handouts.build_for_episode(db, me, episode_id, options)
         except FontMissing as exc:
@@ -76,6 +77,7 @@ with one:
             if ok:
                 st.session_state["handout_issued"] = (episode_id, issued.data, issued.sha256)
         session.show_summary("handout")
+        session.show_problem("handout", "clinic_phone")
         got = st.session_state.get("handout_issued")
         if got and got[0] == episode_id:
             st.success(f"Issued and recorded (SHA-256 {got[2][:16]}...). Download it to print.")
@@ -89,48 +91,34 @@ with one:
         if shutil.which("pdftoppm"):
             images = preview_pages(built.data)
             cols = st.columns(min(3, len(images)))
+            who = labels.patient_name(ep)
             for n, image in enumerate(images):
-                cols[n % len(cols)].image(image, caption=f"Page {n + 1}", width="stretch")
+                cols[n % len(cols)].image(
+                    image,
+                    caption=f"Page {n + 1}",
+                    width="stretch",
+                    alt=f"Preview of page {n + 1} of {len(images)} of the handout for {who}",
+                )
         else:
             st.caption("Preview needs poppler-utils (pdftoppm) on the server.")
         given = handouts.issued_for_episode(db, me, episode_id)
         if not given.empty:
             st.markdown("**Handouts given for this episode**")
-            tables.show(given[["issued_at", "issued_by", "content_version", "page_size", "large_print", "sha256"]])
+            tables.show(
+                given.assign(
+                    issued_by_name=given["issued_by_name"].fillna(given["issued_by"]),
+                    large_print=given["large_print"].map(labels.yes_no),
+                    sha256=given["sha256"].str[:16] + "...",
+                ),
+                names={
+                    "issued_at": "Issued at",
+                    "issued_by_name": "Issued by",
+                    "content_version": "Content version",
+                    "page_size": "Paper",
+                    "large_print": "Large print",
+                    "sha256": "Fingerprint (SHA-256)",
+                },
+            )
 
 with batch:
-    today_ids = handouts.episodes_seen_today(db, me)
-    st.write(f"{len(today_ids)} open episode(s) had an assessment today.")
-    chosen = st.text_input(
-        "Or a chosen list of episode numbers (comma-separated)", key="handout_list", placeholder="e.g. 12, 40, 41"
-    )
-    ids = today_ids
-    if chosen.strip():
-        try:
-            ids = [int(x) for x in chosen.replace(" ", "").split(",") if x]
-        except ValueError:
-            st.error("Episode numbers must be whole numbers separated by commas.")
-            ids = []
-    if st.button(f"Print {len(ids)} handout(s)", disabled=not ids, icon=":material/print:"):
-        bar = st.progress(0.0, text="Building handouts...")
-        ok, issued = session.attempt(
-            "batch",
-            handouts.issue_many,
-            db,
-            me,
-            ids,
-            options,
-            progress=lambda n, total: bar.progress(n / total, text=f"{n} of {total}"),
-        )
-        if ok:
-            st.session_state["handout_batch"] = handouts.combined_pdf(issued)
-            st.success(f"{len(issued)} handouts issued and recorded.")
-        session.show_summary("batch")
-    if st.session_state.get("handout_batch"):
-        st.download_button(
-            "Download all as one PDF",
-            data=st.session_state["handout_batch"],
-            file_name="handouts-today.pdf",
-            mime="application/pdf",
-            icon=":material/download:",
-        )
+    handout_batch.render(db, me, options)

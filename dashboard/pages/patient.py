@@ -4,36 +4,39 @@ import streamlit as st
 
 from dashboard.domain.model import DischargeOutcome, age_on, label_of
 from dashboard.services import auth, records
-from dashboard.ui import forms, labels, session
+from dashboard.ui import forms, labels, session, unsaved_input
 
 db = session.database()
 me = session.signed_in_user()
 patient_id = session.required_patient("Choose a patient on the Patients page first.")
 
-person = records.patient(db, me, patient_id)
-st.title(labels.patient_name(person))
+person = session.existing_patient(lambda: records.patient(db, me, patient_id), patient_id)
+st.title(labels.md(labels.patient_name(person)))
 session.show_flash()
 age = age_on(person["date_of_birth"], date.today())
 st.caption(
-    f"Clinic ID {person['clinic_id']} · born {person['date_of_birth']:%d %b %Y} (age {age}) · "
-    f"{labels.show(person['sex'])} · phone {person['phone'] or '-'} · email {person['email'] or '-'}"
+    f"Clinic ID {labels.md(person['clinic_id'])} · born {person['date_of_birth']:%d %b %Y} (age {age}) · "
+    f"{labels.show(person['sex'])} · phone {labels.md(person['phone'])} · email {labels.md(person['email'])}"
 )
 can_edit = auth.can(me, auth.Permission.EDIT)
 
-st.subheader("Episodes of care")
+st.header("Episodes of care")
 episodes = records.patient_episodes(db, me, patient_id)
 if not episodes:
-    st.info("No episodes yet.")
+    st.info("No episodes of care yet." + (" Open one with Open a new episode below." if can_edit else ""))
 for ep in episodes:
     with st.container(border=True):
-        col1, col2 = st.columns([4, 1])
+        col1, col2 = st.columns([3, 1])
         col1.markdown(f"**{labels.episode_title(ep)}**")
         col1.caption(
             f"{label_of(ep['severity'])} · {label_of(ep['onset_type'])} onset {ep['onset_date']:%d %b %Y} · "
-            f"tier {label_of(ep['tier'])}, stage {ep['stage']} · clinician {ep['clinician_name']}"
+            f"tier {label_of(ep['tier'])}, stage {ep['stage']} · clinician {labels.md(ep['clinician_name'])}"
             + (f" · closed {ep['closed_on']:%d %b %Y}: {label_of(ep['discharge_outcome'])}" if ep["closed_on"] else "")
         )
-        if col2.button("Open case", key=f"open_case_{ep['episode_id']}", icon=":material/monitor_heart:"):
+        opened = col2.button(
+            "Open case", key=f"open_case_{ep['episode_id']}", icon=":material/monitor_heart:", width="stretch"
+        )
+        if opened:
             session.choose_episode(ep["episode_id"])
             st.switch_page("pages/case.py")
         if can_edit and ep["status"] == "open":
@@ -86,17 +89,20 @@ for ep in episodes:
                         st.rerun()
 
 if can_edit:
+    EP_BASE, EP_RECORD = f"new_episode_{patient_id}_", f"patient:{patient_id}"  # widget keys, kept input
+    EP = unsaved_input.prefix(EP_BASE)
+    restored = unsaved_input.restore(db, me, "episode", EP_RECORD, EP)
     with st.expander(
-        "Open a new episode", expanded=bool(session.problems("new_episode")), icon=":material/add_circle:"
+        "Open a new episode", expanded=bool(session.problems("new_episode")) or restored, icon=":material/add_circle:"
     ):
         session.show_summary("new_episode")
-        with st.form("new_episode_form"):
-            values = forms.episode_fields("new_episode", records.clinicians(db, me), me.user_id)
-            submitted = st.form_submit_button("Open episode", type="primary")
-        if submitted:
+        unsaved_input.notice(db, me, "episode", EP_RECORD, EP, EP_BASE)
+        values = forms.episode_fields("new_episode", records.clinicians(db, me), me.user_id, key_prefix=EP)
+        unsaved_input.keep(db, me, "episode", EP_RECORD, EP)
+        if st.button("Open episode", type="primary"):
             ok, episode_id = session.attempt("new_episode", records.open_episode, db, me, patient_id, values)
             if ok:
-                forms.forget("new_episode_")
+                unsaved_input.clear(db, me, "episode", EP_RECORD, EP)
                 session.choose_episode(episode_id)
                 session.flash("Episode opened in the conservative tier, loading stage 1.")
                 st.switch_page("pages/case.py")

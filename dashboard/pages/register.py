@@ -1,7 +1,7 @@
 import streamlit as st
 
 from dashboard.services import auth, records
-from dashboard.ui import forms, session, tables
+from dashboard.ui import forms, patient_list, session
 
 db = session.database()
 me = session.signed_in_user()
@@ -9,29 +9,22 @@ st.title("Patients")
 session.show_flash()
 
 query = st.text_input("Search by name or clinic ID", key="register_query", placeholder="e.g. Okafor or DEMO-000012")
+if st.session_state.get("register_shown_for") != query:  # a new search starts from its first patient
+    st.session_state["register_shown_for"], st.session_state["register_offset"] = query, 0
 found = records.find_patients(db, me, query, limit=200)
 if found.empty:
-    st.info("No patient matches that search." if query else "No patients yet.")
+    if query:
+        st.info("No patient matches that search. Check the spelling, or search by clinic ID.")
+    elif auth.can(me, auth.Permission.EDIT):
+        st.info("No patients yet. Add the first one with New patient below, or import a list of patients.")
+    else:
+        st.info("No patients yet. A clinician or administrator adds them.")
 else:
     st.caption(
-        f"{len(found)} patient(s){' (first 200 shown; refine the search)' if len(found) == 200 else ''}. "
-        "Choose a row to open the patient."
+        f"{len(found)} patient(s){' (the first 200: refine the search)' if len(found) == 200 else ''}. "
+        "Choose a name to open the patient."
     )
-    shown = found.rename(
-        columns={
-            "clinic_id": "Clinic ID",
-            "given_name": "Given name",
-            "family_name": "Family name",
-            "date_of_birth": "Date of birth",
-            "open_episodes": "Open episodes",
-            "episodes": "All episodes",
-        }
-    ).drop(columns=["patient_id"])
-    picked = tables.show(shown, key="register_table", selectable=True)
-    rows = picked.selection.rows if picked else []
-    if rows:
-        session.choose_patient(int(found.iloc[rows[0]]["patient_id"]))
-        st.switch_page("pages/patient.py")
+    patient_list.render(found, key="register_offset")
 
 if auth.can(me, auth.Permission.EDIT):
     with st.expander("New patient", expanded=bool(session.problems("new_patient")), icon=":material/person_add:"):

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.domain import rules
 from dashboard.services import admin, auth, care
-from dashboard.ui import session
+from dashboard.ui import labels, session, user_admin
 
 db = session.database()
 me = session.signed_in_user()
@@ -13,7 +13,7 @@ st.title("Settings")
 session.show_flash()
 session.require_permission(me, auth.Permission.SETTINGS, "Only an administrator can change rule thresholds.")
 
-st.subheader("Clinic details (printed on handouts)")
+st.header("Clinic details (printed on handouts)")
 details = admin.clinic_details(db, me)
 session.show_summary("clinic")
 with st.form("clinic_form"):
@@ -27,7 +27,9 @@ with st.form("clinic_form"):
             session.flash("Clinic details saved.")
         st.rerun()
 
-st.subheader("Rule thresholds")
+user_admin.session_settings(db, me)
+
+st.header("Rule thresholds")
 st.write(
     "Each rule's number, with its source and evidence level. Heuristic values have no published "
     "number behind them. A change applies to every case at once and is recorded in the audit trail."
@@ -44,18 +46,13 @@ with st.form("thresholds_form"):
         )
         session.show_problem("thresholds", key)
         c2.caption(
-            f"Default {spec.default:g} · allowed {spec.minimum:g}-{spec.maximum:g} · {spec.source} · **{spec.level}**"
+            f"Default {spec.default:g} · allowed {spec.minimum:g}-{spec.maximum:g} · {labels.source(spec.source)}"
+            f" · **{spec.level}**"
         )
     saved = st.form_submit_button("Save thresholds", type="primary")
 if saved:
     changed = {k: v for k, v in new.items() if v != current[k]}
-    problems = {}
-    for key, value in changed.items():
-        ok, _ = session.attempt(f"threshold_{key}", care.set_threshold, db, me, key, value)
-        problems.update(session.problems(f"threshold_{key}"))
-    if problems:
-        st.session_state["_problems_thresholds"] = problems
-        st.session_state["_summary_thresholds"] = "Some values were refused; the others were saved."
-    elif changed:
-        session.flash(f"{len(changed)} threshold(s) changed.")
+    ok, count = session.attempt("thresholds", care.set_thresholds, db, me, changed)  # all of them, or none
+    if ok and count:
+        session.flash(f"{count} threshold(s) changed.")
     st.rerun()

@@ -2,20 +2,22 @@ import streamlit as st
 
 from dashboard.services import auth
 from dashboard.services.demo import DEMO_PASSWORD, DEMO_USERS
-from dashboard.ui import session
+from dashboard.ui import accounts, session
 
 db = session.database()
 st.title("Sign in")
+accounts.show_notice()
 with st.form("sign_in"):
-    username = st.text_input("Username", autocomplete="username")
-    password = st.text_input("Password", type="password", autocomplete="current-password")
+    username = st.text_input("Username", autocomplete="username", max_chars=auth.MAX_USERNAME)
+    password = st.text_input("Password", type="password", autocomplete="current-password", max_chars=auth.MAX_PASSWORD)
     submitted = st.form_submit_button("Sign in", type="primary")
 if submitted:
     try:
-        session.set_user(auth.sign_in(db, username, password))
+        accounts.begin(db, auth.sign_in(db, username, password, client=accounts.client()), "password")
         st.rerun()
     except auth.SignInRefused as exc:
         st.error(str(exc))
+accounts.sso_buttons()
 
 if session.clinic().demo:
     st.info(

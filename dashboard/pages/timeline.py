@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import charts
-from dashboard.domain.model import expected_recovery_summary
+from dashboard.domain.model import expected_recovery_summary, label_of
 from dashboard.services import caseload, records
 from dashboard.ui import caseload_filters, chart_cache, session, tables
 
@@ -22,7 +22,10 @@ if shown != "Service views":  # only the chosen view is computed and drawn
         st.session_state["tl_signature"], st.session_state["tl_offset"] = repr(f), 0
     view = caseload.timeline(db, me, f, offset=st.session_state["tl_offset"])
     if view.total == 0:
-        st.info("No episodes match these filters.")
+        st.info(
+            "No episodes match these filters. Choose Whole clinic, clear the search, or change Filters and sorting."
+            " A new clinic has none until a patient's first episode of care is opened."
+        )
     else:
         offset = st.session_state["tl_offset"]
         note = f"{view.total:,} episode(s) match; lanes {offset + 1:,}-{offset + len(view.lanes):,} shown"
@@ -35,7 +38,13 @@ if shown != "Service views":  # only the chosen view is computed and drawn
             (repr(f), offset, date.today()),
             lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())],
         )
-        event = st.vega_lite_chart(spec, width="stretch", on_select="rerun", key="timeline_chart")
+        event = st.vega_lite_chart(
+            spec,
+            width="stretch",
+            on_select="rerun",
+            key="timeline_chart",
+            alt="Timeline: one lane per episode, tier periods and assessments. The list below opens each case.",
+        )
         chosen = (event.selection.get("lane") or []) if event else []
         if chosen:
             session.choose_episode(int(chosen[0]["episode_id"]))
@@ -74,27 +83,28 @@ else:
             charts.discharge_chart(views["discharge"]),
         ],
     )
-    st.vega_lite_chart(per_week, width="stretch")
+    st.vega_lite_chart(per_week, width="stretch", alt="Chart: open episodes per tier, week by week")
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Weeks spent in each tier** (median, with quartiles)")
-        st.vega_lite_chart(tier_weeks, width="stretch")
+        st.vega_lite_chart(tier_weeks, width="stretch", alt="Chart: weeks spent in each tier")
     with c2:
         st.markdown("**Time to discharge by severity** (median and quartiles; shaded: expected recovery)")
-        st.vega_lite_chart(discharge, width="stretch")
+        st.vega_lite_chart(discharge, width="stretch", alt="Chart: time to discharge by severity (table below)")
         st.caption(
-            f"Expected recovery with good management: {expected_recovery_summary()} (CLINICAL.md §1; secondary)."
+            f"Expected recovery with good management: {expected_recovery_summary()} (clinical reference §1; secondary)."
         )
+    discharged = views["discharge"].round({"median_weeks": 1, "q1_weeks": 1, "q3_weeks": 1})
     tables.show(
-        views["discharge"].rename(
-            columns={
-                "severity": "Severity",
-                "discharged": "Discharged",
-                "median_weeks": "Median weeks",
-                "q1_weeks": "Q1",
-                "q3_weeks": "Q3",
-                "expected_low": "Expected from",
-                "expected_high": "Expected to",
-            }
-        )
+        discharged.assign(severity=discharged["severity"].map(label_of)),
+        names={
+            "severity": "Severity",
+            "discharged": "Discharged",
+            "median_weeks": "Median weeks",
+            "q1_weeks": "A quarter within (weeks)",
+            "q3_weeks": "Three quarters within (weeks)",
+            "expected_low": "Expected from (weeks)",
+            "expected_high": "Expected to (weeks)",
+        },
+        alt="Time to discharge by severity: the chart's numbers",
     )

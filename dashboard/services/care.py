@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from ..domain import exercises, rules, validation
-from ..domain.model import FieldProblems, User
+from ..domain.exercises import Restrictions
+from ..domain.model import FieldProblems, Pathway, User, pathway_of
 from ..domain.validation import require_valid
 from ..storage import audit
 from ..storage import care as care_sql
@@ -42,22 +43,36 @@ def effective_thresholds(db: Database) -> dict[str, float]:
 
 
 def set_threshold(db: Database, actor: User, key: str, value: float) -> None:
-    require(actor, Permission.SETTINGS)
-    problem = rules.check_threshold_value(key, value)
-    if problem:
-        raise FieldProblems({key: problem})
-    with db.transaction() as cur:
-        before = care_sql.set_threshold(cur, key, float(value), utc_now(), actor.username)
-        audit.append(
-            cur,
-            actor.username,
-            "update",
-            "rule_threshold",
-            key,
-            before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
-            after={"value": float(value)},
-        )
+    set_thresholds(db, actor, {key: value})
 
+
+def set_thresholds(db: Database, actor: User, changes: dict[str, float]) -> int:
+    """Change several thresholds together, all or nothing: every value is checked first (FieldProblems keyed
+    by threshold, nothing saved), then all are saved in one transaction, each audited. Returns how many."""
+    require(actor, Permission.SETTINGS)
+    current = {**effective_thresholds(db), **changes}  # each value is checked against the others in force
+    problems = {
+        key: problem for key, value in changes.items() if (problem := rules.check_threshold_value(key, value, current))
+    }
+    if problems:
+        raise FieldProblems(problems)
+    with db.transaction() as cur:
+        at = utc_now()
+        for key, value in changes.items():
+            before = care_sql.set_threshold(cur, key, float(value), at, actor.username)
+            audit.append(
+                cur,
+                actor.username,
+                "update",
+                "rule_threshold",
+                key,
+                before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
+                after={"value": float(value)},
+            )
+    return len(changes)
+
+
+TIERS = ("conservative", "adjunct", "regenerative")  # CLINICAL.md §3, in order
 
 # -- tier and stage ----------------------------------------------------------------------------------
 
@@ -69,8 +84,21 @@ def _change(cur, actor: User, episode_id: int, raw: dict[str, Any], kind: str, t
         validation.check_change(raw, kind=kind, current=current, since=since, opened_on=ep["opened_on"], today=today)
     )
     at = utc_now()
-    insert = sql.insert_tier_change if kind == "tier" else sql.insert_stage_change
-    change_id = insert(cur, episode_id, values[kind], values["effective_on"], values["reason"], actor.user_id, at)
+    if kind == "tier":
+        change_id = sql.insert_tier_change(
+            cur,
+            episode_id,
+            values["tier"],
+            values["effective_on"],
+            values["reason"],
+            actor.user_id,
+            at,
+            values.get("planned_treatment"),
+        )
+    else:
+        change_id = sql.insert_stage_change(
+            cur, episode_id, values["stage"], values["effective_on"], values["reason"], actor.user_id, at
+        )
     audit.append(
         cur,
         actor.username,
@@ -139,13 +167,40 @@ def treatments(db: Database, actor: User, episode_id: int) -> pd.DataFrame:
 # -- prescription ----------------------------------------------------------------------------------------
 
 
-def prescription(db: Database, actor: User, episode_id: int, stage: int) -> tuple[list[dict[str, Any]], bool]:
-    """The exercises for the episode's current stage, and whether they are still the stage defaults."""
+def restrictions(db: Database, actor: User, episode_id: int, *, today: date | None = None) -> Restrictions | None:
+    """After surgery: the surgeon's limits recorded at the latest assessment, with the week after surgery the
+    patient is in (1 = the first week). None on the other pathways."""
     require(actor, Permission.VIEW)
+    ep = sql.get_episode(db, episode_id)
+    if ep is None or pathway_of(ep) != Pathway.POST_OPERATIVE:
+        return None
+    latest = sql.latest_assessment(db, episode_id) or {}
+    surgery = ep.get("surgery_date")
+    week = ((today or date.today()) - surgery).days // 7 + 1 if surgery else None
+    return Restrictions(
+        phase=latest.get("postop_phase"),
+        brace=bool(latest.get("postop_brace")),
+        hip_flexion_limit=latest.get("postop_hip_flexion_limit"),
+        loaded_flexion_week=latest.get("postop_loaded_flexion_week"),
+        weeks_since_surgery=week,
+        notes=latest.get("postop_restrictions"),
+    )
+
+
+def prescription(
+    db: Database, actor: User, episode_id: int, stage: int, *, today: date | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The exercises for the episode's current stage and pathway, and whether they are still the stage
+    defaults. After surgery an exercise the recorded restrictions exclude is never returned (§7)."""
+    require(actor, Permission.VIEW)
+    ep = sql.get_episode(db, episode_id)
+    path = pathway_of(ep) if ep else Pathway.PROXIMAL
+    limits = restrictions(db, actor, episode_id, today=today)
     head, items = care_sql.current_prescription(db, episode_id)
     if head is None or head["stage"] != stage:
-        return exercises.defaults_for(stage), True
-    return [{k: item[k] for k in care_sql.ITEM_COLUMNS} for item in items], False
+        return exercises.defaults_for(stage, path.value, limits), True
+    chosen = [{k: item[k] for k in care_sql.ITEM_COLUMNS} for item in items]
+    return [item for item in chosen if exercises.excluded(item["exercise"], limits) is None], False
 
 
 def save_prescription(db: Database, actor: User, episode_id: int, items: list[dict[str, Any]]) -> int:
@@ -153,6 +208,14 @@ def save_prescription(db: Database, actor: User, episode_id: int, items: list[di
     clean, problems = validation.check_prescription(items)
     if problems:
         raise FieldProblems(problems)
+    limits = restrictions(db, actor, episode_id)
+    refused = {
+        f"item_{n}": f"{item['exercise']}: not allowed by the surgeon's limits ({why})."
+        for n, item in enumerate(clean)
+        if (why := exercises.excluded(item["exercise"], limits))
+    }
+    if refused:
+        raise FieldProblems(refused)
     with db.transaction() as cur:
         _open_episode(cur, episode_id)
         stage, _ = sql.current_stage(cur, episode_id)

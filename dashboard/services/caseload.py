@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..domain import rules
-from ..domain.model import ALERT_KINDS, User
+from ..domain.model import ALERT_KINDS, User, label_of
 from ..storage import care as care_sql
 from ..storage import caseload as caseload_sql
 from ..storage import records as records_sql
@@ -76,11 +76,13 @@ FLAG_LABELS = {
     "stalled": "Stalled",
     "escalation_due": "Escalation due",
     "review_overdue": "Review overdue",
+    "review_due": "Review due",
     "bridge_deficit": "Bridge deficit",
 }
 SORTS = {
-    # open red flags first (the longest-standing first), then by name (CLINICAL.md §6: impossible to miss)
-    "Priority": ["red_flag", "alert_since", "family_name", "given_name"],
+    # what needs doing first: open red flags (the longest-standing first; CLINICAL.md §6: impossible to miss),
+    # reviews overdue, reviews due, stalled, escalation due; then the earliest planned review, then the name
+    "Priority": ["priority", "alert_since", "next_review_on", "family_name", "given_name"],
     "Patient": ["family_name", "given_name"],
     "Last seen": ["last_assessed_on"],
     "Next review": ["next_review_on"],
@@ -88,7 +90,9 @@ SORTS = {
     "Outcome change": ["outcome_change"],
     "Opened": ["opened_on"],
 }
-_DESCENDING_FIRST = {"Priority": [False, True, True, True]}  # red flags (True) before the rest
+_DESCENDING_FIRST: dict[str, list[bool]] = {}
+# Why a case comes where it does in the "Priority" order, in words (rules.evaluate's ``priority``, 0 first).
+PRIORITY_WORDS = ("Red flag", "Review overdue", "Review due", "Stalled", "Escalation due", "Nothing due")
 
 
 @dataclass
@@ -150,13 +154,24 @@ class Caseload:
     offset: int
 
 
-def caseload(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, today: date | None = None) -> Caseload:
-    """The figures and one window of the filtered list (kept until the next write)."""
+def caseload(
+    db: Database,
+    actor: User,
+    f: CaseloadFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    today: date | None = None,
+) -> Caseload:
+    """The figures and one window of the filtered list, at most ``limit`` rows (MAX_ROWS), kept until the
+    next write."""
     evaluated = evaluated_episodes(db, actor, today=today)
-    return memoised(db, "caseload", (repr(f), offset, today or date.today()), lambda: _caseload(evaluated, f, offset))
+    rows = min(limit or MAX_ROWS, MAX_ROWS)
+    key = (repr(f), offset, rows, today or date.today())
+    return memoised(db, "caseload", key, lambda: _caseload(evaluated, f, offset, rows))
 
 
-def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int) -> Caseload:
+def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int, rows: int) -> Caseload:
     scope = evaluated if f.clinician_id is None else evaluated[evaluated["clinician_id"] == f.clinician_id]
     open_ = scope[scope["status"] == "open"]
     figures = {
@@ -166,15 +181,15 @@ def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int) -> Caselo
         {flag: int(open_[flag].sum()) for flag in ("red_flag", "stalled", "review_overdue", "escalation_due")}
     )
     found = filter_episodes(evaluated, f)
-    window = found.iloc[offset : offset + MAX_ROWS]
+    window = found.iloc[offset : offset + rows]
     return Caseload(rows=present(window), total=len(found), figures=figures, offset=offset)
 
 
 def _red_flag_words(kinds: str) -> str:
-    """'neurological,medical' -> 'RED FLAG: Neurological signs -> GP or spinal / neurology review; ...'"""
+    """'neurological,medical' -> 'RED FLAG: Neurological signs → GP or spinal / neurology review; ...'"""
     if not kinds:
         return ""
-    words = [f"{_short(ALERT_KINDS[k].label)} -> {ALERT_KINDS[k].route}" for k in kinds.split(",") if k in ALERT_KINDS]
+    words = [f"{_short(ALERT_KINDS[k].label)} → {ALERT_KINDS[k].route}" for k in kinds.split(",") if k in ALERT_KINDS]
     return "RED FLAG: " + "; ".join(words)
 
 
@@ -194,6 +209,7 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
         {
             "episode_id": window["episode_id"],
             "Patient": window["given_name"] + " " + window["family_name"],
+            "Why first": window["priority"].map(lambda p: PRIORITY_WORDS[int(p)]),
             "Flags": flags,
             "Tier": window["tier"].str.capitalize(),
             "Stage": window["stage"],
@@ -203,22 +219,23 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
             "Outcome": window["outcome_latest"].round(1),
             "Outcome change": window["outcome_change"].round(1),
             "Pain": window["pain_latest"],
-            "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce"),
+            "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce").round(0),
             "Clinician": window["clinician_name"],
             "Side": window["side"].str.capitalize(),
             "Region": window["region"].str.replace("_", " ").str.capitalize(),
             "Clinic ID": window["clinic_id"],
-            "Status": window["status"],
+            "Status": window["status"].map(label_of),
         }
     )
 
 
 def export_csv(db: Database, actor: User, f: CaseloadFilter, *, today: date | None = None) -> bytes:
-    """The whole filtered list as CSV (UTF-8 with BOM so spreadsheets read accents). Audited."""
+    """The whole filtered list as CSV (no cell a spreadsheet would run as a formula). Audited."""
     from ..storage import audit
+    from .exports import csv_bytes
 
     found = filter_episodes(evaluated_episodes(db, actor, today=today), f)
-    data = present(found).drop(columns=["episode_id"]).to_csv(index=False).encode("utf-8-sig")
+    data = csv_bytes(present(found).drop(columns=["episode_id"]))
     with db.transaction() as cur:
         audit.append(
             cur,

@@ -41,6 +41,10 @@ class RecordLocked(Exception):
     """A signed record cannot be changed; add an addendum instead."""
 
 
+class NotYourDraft(RecordLocked):
+    """Only the author of an unsigned draft edits or signs it; others add an addendum once it is signed."""
+
+
 def _today(today: date | None) -> date:
     return today or date.today()
 
@@ -141,6 +145,10 @@ def open_episode(db: Database, actor: User, patient_id: int, raw: dict[str, Any]
         return insert_new_episode(cur, actor, values)
 
 
+OPENING_TIER_REASON = "Episode opened: everyone starts with conservative care"
+OPENING_STAGE_REASON = "Episode opened: loading starts at stage 1 (isometrics)"
+
+
 def insert_new_episode(cur, actor: User, values: dict[str, Any]) -> int:
     """Write a validated episode with its starting tier and stage, inside the caller's transaction."""
     values["status"] = "open"
@@ -151,7 +159,7 @@ def insert_new_episode(cur, actor: User, values: dict[str, Any]) -> int:
         episode_id,
         Tier.CONSERVATIVE,
         values["opened_on"],
-        "Episode opened: everyone starts with conservative care",
+        OPENING_TIER_REASON,
         values["clinician_id"],
         at,
     )
@@ -160,7 +168,7 @@ def insert_new_episode(cur, actor: User, values: dict[str, Any]) -> int:
         episode_id,
         1,
         values["opened_on"],
-        "Episode opened: loading starts at stage 1 (isometrics)",
+        OPENING_STAGE_REASON,
         values["clinician_id"],
         at,
     )
@@ -243,6 +251,7 @@ def update_draft(
             raise NotFound("No such assessment.")
         if before["signed_at"] is not None:
             raise RecordLocked("This assessment is signed and cannot be changed; add an addendum instead.")
+        _refuse_unless_author(cur, actor, before, "edit")
         ep = sql.episode_row(cur, before["episode_id"])
         if ep is None:
             raise NotFound("No such episode.")
@@ -267,15 +276,62 @@ def update_draft(
         )
 
 
+def _refuse_unless_author(cur, actor: User, draft: dict[str, Any], doing: str) -> None:
+    """A draft belongs to the user who wrote it (``created_by``): only they edit or sign it."""
+    if draft["created_by"] == actor.username:
+        return
+    author = user_sql.user_by_name(cur, draft["created_by"])
+    name = author["display_name"] if author else draft["created_by"]
+    raise NotYourDraft(
+        f"This draft is {name}'s: only its author can {doing} it. Once it is signed, add an addendum; "
+        "an administrator can reassign the draft."
+    )
+
+
 def sign_assessment(db: Database, actor: User, assessment_id: int) -> None:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         before = sql.assessment_row(cur, assessment_id)
         if before is None:
             raise NotFound("No such assessment.")
-        if not sql.sign_assessment(cur, assessment_id, utc_now(), actor.username):
+        if before["signed_at"] is not None:
             raise RecordLocked(f"This assessment was already signed by {before['signed_by']}.")
+        _refuse_unless_author(cur, actor, before, "sign")
+        if not sql.sign_assessment(cur, assessment_id, utc_now(), actor.username):
+            raise RecordLocked("This assessment was signed by someone else a moment ago.")
         audit.append(cur, actor.username, "sign", "assessment", assessment_id)
+
+
+def reassign_draft(db: Database, actor: User, assessment_id: int, username: str, reason: str) -> None:
+    """An administrator gives an unsigned draft to another clinician (its author left, or is away), who may
+    then edit and sign it. Audited with the reason."""
+    require(actor, Permission.REASSIGN_DRAFT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldProblems({"reason": "Give the reason for reassigning the draft."})
+    with db.transaction() as cur:
+        before = sql.assessment_row(cur, assessment_id)
+        if before is None:
+            raise NotFound("No such assessment.")
+        if before["signed_at"] is not None:
+            raise RecordLocked("This assessment is signed: add an addendum instead.")
+        target = user_sql.user_by_name(cur, username or "")
+        if target is None or not target["active"] or target["role"] == "read_only":
+            raise FieldProblems(
+                {"username": f"{username or 'Nobody'} cannot take the draft: choose an active clinician."}
+            )
+        if target["username"] == before["created_by"]:
+            raise FieldProblems({"username": f"The draft is already {target['display_name']}'s."})
+        sql.reassign_draft(cur, assessment_id, target["username"], utc_now(), actor.username)
+        audit.append(
+            cur,
+            actor.username,
+            "reassign",
+            "assessment",
+            assessment_id,
+            before={"author": before["created_by"]},
+            after={"author": target["username"], "reason": reason},
+        )
 
 
 def add_addendum(db: Database, actor: User, assessment_id: int, reason: str, body: str) -> int:

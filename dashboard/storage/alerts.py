@@ -76,8 +76,8 @@ def insert_review(cur, alert_id: int, assessment_id: int, answer: str, at: datet
 def alerts_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
     """Every alert of the episode, open ones first, with its latest review at a visit."""
     return db.frame(
-        "SELECT r.*, v.answer AS last_answer, v.assessed_on AS last_reviewed_on"
-        " FROM red_flag_alerts r"
+        "SELECT r.*, v.answer AS last_answer, v.assessed_on AS last_reviewed_on, u.display_name AS resolved_by_name"
+        " FROM red_flag_alerts r LEFT JOIN users u ON u.username = r.resolved_by"
         " LEFT JOIN (SELECT w.alert_id, w.answer, a.assessed_on,"
         "                   row_number() OVER (PARTITION BY w.alert_id ORDER BY a.assessed_on DESC,"
         "                                      w.assessment_id DESC) AS n"

@@ -64,10 +64,40 @@ def search(
         where.append("occurred_at < ? + INTERVAL 1 DAY")
         params.append(datetime.combine(until, datetime.min.time()))
     sql = (
-        "SELECT audit_id, occurred_at, username, action, entity, entity_id, before_json, after_json"
-        " FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY audit_id DESC LIMIT ?"
+        "SELECT a.audit_id, a.occurred_at, a.username, a.action, a.entity, a.entity_id, a.before_json, a.after_json,"
+        "       who.display_name AS who_name, target.display_name AS target_name,"
+        "       p.given_name, p.family_name, p.clinic_id"
+        " FROM (SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + ""
+        "       ORDER BY audit_id DESC LIMIT ?) a" + _NAMES + " ORDER BY a.audit_id DESC"
     )
     return db.frame(sql, params + [limit])
+
+
+# Who did it (by name), whom it was done to (an account), and whose record it touched (the patient, reached
+# through the episode of whatever record the entry is about).
+_ID = "TRY_CAST(a.entity_id AS BIGINT)"
+_OF_EPISODE = {  # entity -> (table, key) of records that belong to an episode
+    "assessment": ("assessments", "assessment_id"),
+    "imaging": ("imaging_reports", "imaging_id"),
+    "treatment": ("treatments", "treatment_id"),
+    "red_flag_alert": ("red_flag_alerts", "alert_id"),
+    "handout": ("handouts_issued", "handout_id"),
+    "prescription": ("prescriptions", "prescription_id"),
+    "suggestion": ("suggestion_decisions", "decision_id"),
+}
+_NAMES = (
+    " LEFT JOIN users who ON who.username = a.username"
+    f" LEFT JOIN users target ON a.entity = 'user' AND target.user_id = {_ID}"
+    + "".join(
+        f" LEFT JOIN {table} x{n} ON a.entity = '{entity}' AND x{n}.{key} = {_ID}"
+        for n, (entity, (table, key)) in enumerate(_OF_EPISODE.items())
+    )
+    + " LEFT JOIN episodes e ON e.episode_id = coalesce(CASE WHEN a.entity = 'episode' THEN "
+    + _ID
+    + " END, "
+    + ", ".join(f"x{n}.episode_id" for n in range(len(_OF_EPISODE)))
+    + f") LEFT JOIN patients p ON p.patient_id = coalesce(CASE WHEN a.entity = 'patient' THEN {_ID} END, e.patient_id)"
+)
 
 
 def distinct_values(db: Database, column: str) -> list[str]:

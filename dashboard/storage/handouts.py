@@ -29,7 +29,12 @@ def insert_issue(
 
 
 def issued_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
-    return db.frame("SELECT * FROM handouts_issued WHERE episode_id = ? ORDER BY issued_at DESC", [episode_id])
+    return db.frame(
+        "SELECT h.*, u.display_name AS issued_by_name FROM handouts_issued h"
+        " LEFT JOIN users u ON u.username = h.issued_by"
+        " WHERE h.episode_id = ? ORDER BY h.issued_at DESC",
+        [episode_id],
+    )
 
 
 def episodes_seen_on(db: Database, day: date) -> list[int]:
@@ -41,6 +46,24 @@ def episodes_seen_on(db: Database, day: date) -> list[int]:
             [day],
         )
     ]
+
+
+def describe_episodes(db: Database, episode_ids: list[int]) -> pd.DataFrame:
+    """Who and what each episode is (patient's name and clinic ID, side, region, opened, status)."""
+    return db.frame(
+        "SELECT e.episode_id, p.given_name, p.family_name, p.clinic_id, e.side, e.region, e.opened_on, e.status"
+        " FROM episodes e JOIN patients p USING (patient_id) WHERE list_contains(?, e.episode_id)"
+        " ORDER BY p.family_name, p.given_name, e.opened_on",
+        [list(episode_ids)],
+    )
+
+
+def episode_statuses(db: Database, episode_ids: list[int]) -> dict[int, str]:
+    """episode_id -> status for those of ``episode_ids`` that exist."""
+    if not episode_ids:
+        return {}
+    rows = db.rows("SELECT episode_id, status FROM episodes WHERE list_contains(?, episode_id)", [episode_ids])
+    return {r["episode_id"]: r["status"] for r in rows}
 
 
 def open_episode_ids(db: Database) -> list[int]:

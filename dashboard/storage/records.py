@@ -155,15 +155,33 @@ def update_patient(cur, patient_id: int, values: dict[str, Any], expected_versio
 
 
 def patient_id_for_clinic_id(cur, clinic_id: str) -> int | None:
-    got = cur.execute("SELECT patient_id FROM patients WHERE clinic_id = ?", [clinic_id]).fetchone()
+    """The patient with this clinic ID, compared without case (imp-1 and IMP-1 are the same patient); an exact
+    match first (files from before IDs ignored case may hold both)."""
+    got = cur.execute(
+        "SELECT patient_id FROM patients WHERE lower(clinic_id) = lower(?) ORDER BY clinic_id = ? DESC LIMIT 1",
+        [clinic_id, clinic_id],
+    ).fetchone()
     return got[0] if got else None
 
 
-def existing_clinic_ids(cur, clinic_ids: list[str]) -> set[str]:
+def existing_clinic_ids(cur, clinic_ids: list[str]) -> dict[str, str]:
+    """Of ``clinic_ids``, those already in use (compared without case): lower-case ID -> the ID as stored."""
     if not clinic_ids:
-        return set()
-    found = cur.execute("SELECT clinic_id FROM patients WHERE list_contains(?, clinic_id)", [clinic_ids]).fetchall()
-    return {row[0] for row in found}
+        return {}
+    wanted = pd.DataFrame({"wanted": sorted({c.lower() for c in clinic_ids})})
+    cur.register("wanted_clinic_ids", wanted)
+    try:
+        found = cur.execute(
+            "SELECT w.wanted, p.clinic_id FROM patients p JOIN wanted_clinic_ids w ON lower(p.clinic_id) = w.wanted"
+        ).fetchall()
+    finally:
+        cur.unregister("wanted_clinic_ids")
+    return dict(found)
+
+
+def clinic_ids_saved_since(cur, since: datetime) -> list[str]:
+    """Clinic IDs of patients created or changed since ``since`` (usually none: a cheap check under the lock)."""
+    return [r[0] for r in cur.execute("SELECT clinic_id FROM patients WHERE updated_at >= ?", [since]).fetchall()]
 
 
 def patient_row(cur, patient_id: int) -> dict[str, Any] | None:
@@ -302,6 +320,16 @@ def sign_assessment(cur, assessment_id: int, at: datetime, by: str) -> bool:
     return count == 1
 
 
+def reassign_draft(cur, assessment_id: int, author: str, at: datetime, by: str) -> bool:
+    """Give an unsigned draft to another author (``created_by`` is who may edit and sign it)."""
+    count = cur.execute(
+        "UPDATE assessments SET created_by = ?, updated_at = ?, updated_by = ?, version = version + 1"
+        " WHERE assessment_id = ? AND signed_at IS NULL",
+        [author, at, by, assessment_id],
+    ).fetchone()[0]
+    return count == 1
+
+
 def insert_addendum(cur, assessment_id: int, reason: str, body: str, at: datetime, by: str) -> int:
     return cur.execute(
         "INSERT INTO assessment_addenda (assessment_id, reason, body, created_at, created_by)"
@@ -317,20 +345,22 @@ def assessment_row(cur, assessment_id: int) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row else None
 
 
+# Who wrote and who signed an assessment, by name (the record keeps their usernames).
+_PEOPLE = (
+    ", u.display_name AS clinician_name, au.display_name AS author_name, sg.display_name AS signed_by_name"
+    " FROM assessments a LEFT JOIN users u ON u.user_id = a.clinician_id"
+    " LEFT JOIN users au ON au.username = a.created_by LEFT JOIN users sg ON sg.username = a.signed_by"
+)
+
+
 def get_assessment(db: Database, assessment_id: int) -> dict[str, Any] | None:
-    return db.row(
-        "SELECT a.*, u.display_name AS clinician_name FROM assessments a"
-        " LEFT JOIN users u ON u.user_id = a.clinician_id WHERE a.assessment_id = ?",
-        [assessment_id],
-    )
+    return db.row("SELECT a.*" + _PEOPLE + " WHERE a.assessment_id = ?", [assessment_id])
 
 
 def assessments_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
     """Every assessment of an episode, newest first."""
     return db.frame(
-        "SELECT a.*, u.display_name AS clinician_name FROM assessments a"
-        " LEFT JOIN users u ON u.user_id = a.clinician_id"
-        " WHERE a.episode_id = ? ORDER BY a.assessed_on DESC, a.assessment_id DESC",
+        "SELECT a.*" + _PEOPLE + " WHERE a.episode_id = ? ORDER BY a.assessed_on DESC, a.assessment_id DESC",
         [episode_id],
     )
 
@@ -348,8 +378,8 @@ def last_assessed_on(cur, episode_id: int) -> date | None:
 
 def addenda_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
     return db.frame(
-        "SELECT d.* FROM assessment_addenda d JOIN assessments a USING (assessment_id)"
-        " WHERE a.episode_id = ? ORDER BY d.created_at",
+        "SELECT d.*, u.display_name AS author_name FROM assessment_addenda d JOIN assessments a USING (assessment_id)"
+        " LEFT JOIN users u ON u.username = d.created_by WHERE a.episode_id = ? ORDER BY d.created_at",
         [episode_id],
     )
 
@@ -380,12 +410,19 @@ def imaging_for_episode(db: Database, episode_id: int) -> pd.DataFrame:
 
 
 def insert_tier_change(
-    cur, episode_id: int, tier: str, effective_on: date, reason: str, clinician_id: int, at: datetime
+    cur,
+    episode_id: int,
+    tier: str,
+    effective_on: date,
+    reason: str,
+    clinician_id: int,
+    at: datetime,
+    planned_treatment: str | None = None,
 ) -> int:
     return cur.execute(
-        "INSERT INTO tier_changes (episode_id, tier, effective_on, reason, clinician_id, recorded_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING tier_change_id",
-        [episode_id, tier, effective_on, reason, clinician_id, at],
+        "INSERT INTO tier_changes (episode_id, tier, effective_on, reason, clinician_id, recorded_at,"
+        " planned_treatment) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING tier_change_id",
+        [episode_id, tier, effective_on, reason, clinician_id, at, planned_treatment],
     ).fetchone()[0]
 
 
@@ -455,6 +492,15 @@ def next_review_on(db: Database, episode_id: int):
     return db.scalar(
         "SELECT next_review_on FROM assessments WHERE episode_id = ?"
         " ORDER BY assessed_on DESC, assessment_id DESC LIMIT 1",
+        [episode_id],
+    )
+
+
+def planned_treatment(db: Database, episode_id: int) -> str | None:
+    """The treatment planned when the episode entered its current tier."""
+    return db.scalar(
+        "SELECT planned_treatment FROM tier_changes WHERE episode_id = ?"
+        " ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1",
         [episode_id],
     )
 

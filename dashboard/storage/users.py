@@ -26,17 +26,6 @@ def user_by_name(cur_or_db, username: str) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row else None
 
 
-def record_failure(cur, user_id: int, locked_until: datetime | None) -> None:
-    cur.execute(
-        "UPDATE users SET failed_attempts = failed_attempts + 1, locked_until = ? WHERE user_id = ?",
-        [locked_until, user_id],
-    )
-
-
-def record_success(cur, user_id: int) -> None:
-    cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", [user_id])
-
-
 def update_user(
     cur, user_id: int, *, role: str | None = None, active: bool | None = None, password_hash: str | None = None
 ) -> None:
@@ -50,9 +39,23 @@ def update_user(
 
 def list_users(db: Database) -> list[dict[str, Any]]:
     return db.rows(
-        "SELECT user_id, username, display_name, role, active, failed_attempts, locked_until, created_at"
-        " FROM users ORDER BY username"
+        "SELECT user_id, username, display_name, role, active, email, created_at FROM users ORDER BY username"
     )
+
+
+def set_email(cur, user_id: int, email: str | None) -> None:
+    cur.execute("UPDATE users SET email = ?, version = version + 1 WHERE user_id = ?", [email, user_id])
+
+
+def users_by_email(cur, email: str) -> list[dict[str, Any]]:
+    """Accounts with this e-mail address (compared without case)."""
+    result = cur.execute("SELECT * FROM users WHERE lower(email) = lower(?) ORDER BY user_id", [email])
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def active_administrators(cur) -> int:
+    return cur.execute("SELECT count(*) FROM users WHERE active AND role = 'administrator'").fetchone()[0]
 
 
 def clinicians(db: Database) -> list[dict[str, Any]]:

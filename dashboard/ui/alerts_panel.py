@@ -37,11 +37,11 @@ def render_open(db: Database, me: User, episode_id: int, can_edit: bool) -> list
             else ""
         )
         st.error(
-            f"### RED FLAG: {labels.md(alert.kind.label)}\n"
-            f"**Route:** {labels.md(alert.kind.route)} · **Urgency:** {labels.md(alert.kind.urgency)}"
+            f"## RED FLAG: {alert.kind.label}\n"  # the kind's words are the app's own; the detail is user text
+            f"**Route:** {alert.kind.route} · **Urgency:** {alert.kind.urgency}"
             f"{_window(alert)}  \n"
             f"Raised {row['raised_on']:%d %b %Y} from {labels.md(row['source'])}: {labels.md(row['detail'])}{seen}"
-            "  \n*CLINICAL.md §6 (secondary): the clinician may choose another route and records why.*",
+            "  \n*Clinical reference §6 (secondary): the clinician may choose another route and records why.*",
             icon=":material/emergency:",
         )
         if can_edit:
@@ -147,7 +147,7 @@ def render_history(every: list[alerts.Alert]) -> None:
             }.get(row["resolution"], labels.md(row["resolution"]))
             st.markdown(
                 f"- **{labels.md(alert.kind.label.split(' (')[0])}**, raised {row['raised_on']:%d %b %Y}: {how}; "
-                f"resolved by {labels.md(row['resolved_by'])}"
+                f"resolved by {labels.md(row.get('resolved_by_name') or row['resolved_by'])}"
                 + (f": {labels.md(row['resolution_note'])}" if row.get("resolution_note") else "")
             )
 

@@ -87,7 +87,7 @@ class Form:
 
 def visit(f: Form, clinicians: list[dict[str, Any]]) -> None:
     with st.container(border=True):
-        st.subheader("Visit")
+        st.header("Visit", anchor=False)
         c1, c2, c3 = st.columns(3)
         with c1:
             f.values["assessed_on"] = st.date_input(
@@ -119,7 +119,7 @@ def open_red_flags(f: Form, open_alerts: list[dict[str, Any]]) -> None:
     if not open_alerts:
         return
     with st.container(border=True):
-        st.subheader(":material/emergency: Open red flags on this case")
+        st.header(":material/emergency: Open red flags on this case", anchor=False)
         st.caption("Each stays open until it is resolved on the case page. Say how it is today.")
         answers: dict[int, str | None] = {}
         for alert in open_alerts:
@@ -127,8 +127,8 @@ def open_red_flags(f: Form, open_alerts: list[dict[str, Any]]) -> None:
             name = f"alert_{alert['alert_id']}"
             st.session_state.setdefault(f.prefix + name, None)
             st.error(
-                f"**{labels.md(kind.label)}**  \nRaised {alert['raised_on']:%d %b %Y}: {labels.md(alert['detail'])}"
-                f"  \nRoute: {labels.md(kind.route)} ({labels.md(kind.urgency.lower())})",
+                f"**{kind.label}**  \nRaised {alert['raised_on']:%d %b %Y}: {labels.md(alert['detail'])}"
+                f"  \nRoute: {kind.route} ({kind.urgency.lower()})",
                 icon=":material/emergency:",
             )
             answers[alert["alert_id"]] = st.radio(
@@ -144,7 +144,7 @@ def open_red_flags(f: Form, open_alerts: list[dict[str, Any]]) -> None:
 
 def subjective(f: Form, pathway: Pathway, thresholds: dict[str, float]) -> None:
     with st.container(border=True):
-        st.subheader("Subjective")
+        st.header("Subjective", anchor=False)
         c1, c2, c3 = st.columns(3)
         with c1:
             f.number("Average pain, last week (0-10)", "pain_avg")
@@ -184,7 +184,7 @@ def subjective(f: Form, pathway: Pathway, thresholds: dict[str, float]) -> None:
 
 def outcomes(f: Form, pathway: Pathway) -> None:
     with st.container(border=True):
-        st.subheader("Patient-reported outcomes")
+        st.header("Patient-reported outcomes", anchor=False)
         if pathway == Pathway.PROXIMAL:
             st.caption(
                 "VISA-H (Cacchio et al. 2014): enter the patient's item scores from today's questionnaire; the "
@@ -228,7 +228,7 @@ def outcomes(f: Form, pathway: Pathway) -> None:
 
 def post_operative(f: Form) -> None:
     with st.container(border=True):
-        st.subheader("Surgeon's protocol")
+        st.header("Surgeon's protocol", anchor=False)
         st.caption("After repair the surgeon's protocol applies; the exercises never include what it restricts.")
         c1, c2, c3 = st.columns(3)
         with c1:
@@ -256,7 +256,7 @@ def _tests(f: Form, tests, side: str) -> None:
 
 def objective(f: Form, pathway: Pathway, side: str, thresholds: dict[str, float]) -> None:
     with st.container(border=True):
-        st.subheader("Objective")
+        st.header("Objective", anchor=False)
         palp = [p.value for p in Palpation]
         if pathway == Pathway.DISTAL:
             f.pick("Tenderness of the involved distal tendon", palp, "distal_palpation")
@@ -307,7 +307,7 @@ def objective(f: Form, pathway: Pathway, side: str, thresholds: dict[str, float]
 
 def new_red_flags(f: Form) -> None:
     with st.container(border=True):
-        st.subheader(":red[New red flags]")
+        st.header(":red[New red flags]", anchor=False)
         st.caption(
             "Any one raises an alert on the case with its route and urgency, kept until it is resolved. "
             "Nirschl phase 6 or 7 counts as rest or night pain."
@@ -327,6 +327,6 @@ def new_red_flags(f: Form) -> None:
 
 def impression(f: Form) -> None:
     with st.container(border=True):
-        st.subheader("Impression and plan")
+        st.header("Impression and plan", anchor=False)
         f.text("Clinical impression", "impression", area=True)
         f.text("Plan", "plan", area=True)

@@ -43,7 +43,9 @@ def render(a: dict[str, Any], side: str) -> None:
             st.markdown("- VISA-H not recorded")
         st.markdown(f"- PHAT: {show(a.get('phat_total'))}\n- Global rating of change: {show(a.get('groc'))}")
         st.markdown("**Palpation**")
-        st.markdown(f"- Left sit bone {show(a['palpation_left'])}, right {show(a['palpation_right'])}")
+        tender = {"none": "not tender", "mild": "mildly tender", "marked": "markedly tender"}
+        left, right = (tender.get(a[f"palpation_{s}"], show(a[f"palpation_{s}"])) for s in ("left", "right"))
+        st.markdown(f"- Left sit bone {left}, right {right}")
     with c3:
         st.markdown("**Tests**")
         lines = []

@@ -24,8 +24,9 @@ def outcome_metric(column, ep: dict[str, Any], result: dict[str, Any]) -> None:
     latest, change = result.get("outcome_latest"), result.get("outcome_change")
     column.metric(
         name,
-        "-" if pd.isna(latest) else f"{latest:.3g}",
-        None if pd.isna(change) else f"{change:+.3g} from baseline",
+        labels.show(None if latest is None or pd.isna(latest) else float(latest)),  # rounded: "56", "4.5"
+        None if change is None or pd.isna(change) else f"{float(change):+.1f}".removesuffix(".0") + " from baseline",
+        width="content",
     )
 
 
@@ -58,7 +59,9 @@ def render_flags(ep: dict[str, Any], verdict: CaseRules, latest: dict[str, Any] 
         with st.expander("Why, and the sources"):
             for rule_id, _ in flags:
                 rule = rules.RULES[rule_id]
-                st.markdown(f"- **{label_of(rule_id)}**: {rule.text(t)} *Source: {rule.source} ({rule.level}).*")
+                st.markdown(
+                    f"- **{label_of(rule_id)}**: {rule.text(t)} *Source: {labels.source(rule.source)} ({rule.level}).*"
+                )
             st.caption(
                 f"At the latest visit: outcome change {labels.show(result.get('outcome_change'))}, average pain "
                 f"change {labels.show(result.get('pain_change_pct'))}%, global rating "
@@ -71,7 +74,10 @@ def render_suggestions(db: Database, me: User, episode_id: int, verdict: CaseRul
     for rule in verdict.suggestions:
         with st.container(border=True):
             st.markdown(f"**Suggestion: {label_of(rule.rule_id)}.** {rule.text(verdict.thresholds)}")
-            st.caption(f"Source: {rule.source} · evidence: {rule.level}. The app suggests; you decide and record why.")
+            st.caption(
+                f"Source: {labels.source(rule.source)} · evidence: {rule.level}. "
+                "The app suggests; you decide and record why."
+            )
             if not can_edit:
                 continue
             scope = f"decide_{rule.rule_id}"

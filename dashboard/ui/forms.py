@@ -57,22 +57,36 @@ def patient_fields(scope: str, current: dict[str, Any] | None = None, key_prefix
     }
 
 
-def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinician: int | None) -> dict[str, Any]:
-    k = f"{scope}_"
+def episode_fields(
+    scope: str, clinicians: list[dict[str, Any]], default_clinician: int | None, key_prefix: str | None = None
+) -> dict[str, Any]:
+    """The fields of a new episode, under keys ``key_prefix`` + name. Starting values go into the session
+    state rather than the widgets' arguments, so that restored unsaved input can take their place."""
+    k = key_prefix or f"{scope}_"
+    ids = [c["user_id"] for c in clinicians]
+    for name, start in (
+        ("onset_date", None),
+        ("opened_on", date.today()),
+        ("surgery_date", None),
+        ("clinician_id", default_clinician if default_clinician in ids else None),
+    ):
+        st.session_state.setdefault(k + name, start)
     col1, col2, col3 = st.columns(3)
     with col1:
-        side = st.radio("Side", [s.value for s in Side], format_func=label_of, key=k + "side", horizontal=True)
+        # nothing pre-chosen: side, region, onset and severity are the clinician's findings, never defaults
+        side = st.radio(
+            "Side", [s.value for s in Side], format_func=label_of, key=k + "side", horizontal=True, index=None
+        )
         session.show_problem(scope, "side")
-        region = st.radio("Region", [r.value for r in Region], format_func=label_of, key=k + "region")
+        region = st.radio("Region", [r.value for r in Region], format_func=label_of, key=k + "region", index=None)
         session.show_problem(scope, "region")
         onset_type = st.radio(
-            "Onset", [o.value for o in Onset], format_func=label_of, key=k + "onset_type", horizontal=True
+            "Onset", [o.value for o in Onset], format_func=label_of, key=k + "onset_type", horizontal=True, index=None
         )
         session.show_problem(scope, "onset_type")
     with col2:
         onset_date = st.date_input(
             "Onset date (or best estimate)",
-            value=None,
             key=k + "onset_date",
             min_value=date(1900, 1, 1),
             max_value=date(2100, 1, 1),
@@ -81,7 +95,6 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         session.show_problem(scope, "onset_date")
         opened_on = st.date_input(
             "Episode opened on",
-            value=date.today(),
             key=k + "opened_on",
             min_value=date(1900, 1, 1),
             max_value=date(2100, 1, 1),
@@ -91,10 +104,11 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         severity = st.radio(
             "Severity",
             [s.value for s in Severity],
+            index=None,
             format_func=label_of,
             key=k + "severity",
             horizontal=True,
-            help=f"Expected recovery: {expected_recovery_summary()} (CLINICAL.md §1).",
+            help=f"Expected recovery: {expected_recovery_summary()} (clinical reference §1).",
         )
         session.show_problem(scope, "severity")
         load_change = st.checkbox("Training-load change before onset", key=k + "load_change")
@@ -105,7 +119,6 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
         if post_op:
             surgery_date = st.date_input(
                 "Date of surgery",
-                value=None,
                 key=k + "surgery_date",
                 min_value=date(1900, 1, 1),
                 max_value=date(2100, 1, 1),
@@ -113,15 +126,8 @@ def episode_fields(scope: str, clinicians: list[dict[str, Any]], default_clinici
             )
             session.show_problem(scope, "surgery_date")
     with col3:
-        ids = [c["user_id"] for c in clinicians]
         names = {c["user_id"]: c["display_name"] for c in clinicians}
-        clinician = st.selectbox(
-            "Assigned clinician",
-            ids,
-            format_func=names.__getitem__,
-            key=k + "clinician_id",
-            index=ids.index(default_clinician) if default_clinician in ids else None,
-        )
+        clinician = st.selectbox("Assigned clinician", ids, format_func=names.__getitem__, key=k + "clinician_id")
         session.show_problem(scope, "clinician_id")
         sport = st.text_input("Sport or activity", key=k + "sport")
         session.show_problem(scope, "sport")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
 from .. import config
-from ..domain.model import FieldProblems, User
+from ..domain.model import FieldProblems, NotDone, User
 from ..services import auth
 from ..services.alerts import AlertAlreadyResolved, AlertNotFound
 from ..services.clinic import ClinicInfo, clinic_info, open_clinic
 from ..services.records import NotFound, RecordLocked, StaleRecord
 from ..storage.db import Database, DatabaseError, DatabaseInUse
+from .labels import md
 
 log = logging.getLogger("dashboard")
 
@@ -31,7 +32,7 @@ def database() -> Database:
     try:
         return _open(str(cfg.db_path), cfg.demo)
     except (DatabaseInUse, DatabaseError) as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))  # a damaged file: what happened and which backup to restore
         st.stop()
 
 
@@ -40,7 +41,11 @@ def clinic() -> ClinicInfo:
 
 
 def user() -> User | None:
-    return st.session_state.get("user")
+    """The signed-in user of this tab, read again from the server at every rerun (the session is live, the
+    account active, the role as it is now), or restored from the browser's session cookie after a reload."""
+    from . import accounts
+
+    return accounts.current_user(database())
 
 
 def signed_in_user() -> User:
@@ -65,21 +70,36 @@ def set_user(found: User | None) -> None:
 
 def choose_patient(patient_id: int | None) -> None:
     st.session_state["patient_id"] = patient_id
+    if patient_id is None:
+        st.query_params.pop("patient", None)
+
+
+def _from_address_bar(param: str, key: str) -> int | None:
+    """The open patient or case: the address bar (?patient=, ?episode=) wins, so a reload or a shared link
+    opens the same one."""
+    raw = st.query_params.get(param)
+    if raw and raw.isdigit():
+        st.session_state[key] = int(raw)
+    return st.session_state.get(key)
+
+
+def _show_in_address_bar(param: str, value: int | None) -> None:
+    if value is not None and st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
 
 
 def choose_episode(episode_id: int | None) -> None:
     st.session_state["episode_id"] = episode_id
+    if episode_id is None:
+        st.query_params.pop("episode", None)
 
 
 def current_patient_id() -> int | None:
-    return st.session_state.get("patient_id")
+    return _from_address_bar("patient", "patient_id")
 
 
 def current_episode_id() -> int | None:
-    episode = st.query_params.get("episode")
-    if episode and episode.isdigit():
-        st.session_state["episode_id"] = int(episode)
-    return st.session_state.get("episode_id")
+    return _from_address_bar("episode", "episode_id")
 
 
 # -- calling services ------------------------------------------------------------------------------
@@ -97,7 +117,7 @@ def show_problem(scope: str, name: str) -> None:
     """The validation message for one field, shown right under it."""
     text = problems(scope).get(name)
     if text:
-        st.error(text, icon=":material/error:")
+        st.error(md(text), icon=":material/error:")  # messages may quote what was typed
 
 
 def attempt(scope: str, action: Callable[..., Any], *args, **kwargs) -> tuple[bool, Any]:
@@ -111,6 +131,8 @@ def attempt(scope: str, action: Callable[..., Any], *args, **kwargs) -> tuple[bo
         st.session_state[f"_summary_{scope}"] = (
             f"Nothing was saved: {len(exc.problems)} problem(s) to fix, marked beside the fields."
         )
+    except NotDone as exc:  # says itself what was and was not done
+        st.session_state[f"_summary_{scope}"] = str(exc)
     except (StaleRecord, RecordLocked, NotFound, AlertNotFound, AlertAlreadyResolved, auth.NotAllowed) as exc:
         st.session_state[f"_summary_{scope}"] = f"Nothing was saved. {exc}"
     except Exception:  # noqa: BLE001 - anything unexpected is logged, never shown raw
@@ -124,7 +146,7 @@ def attempt(scope: str, action: Callable[..., Any], *args, **kwargs) -> tuple[bo
 def show_summary(scope: str) -> None:
     text = st.session_state.pop(f"_summary_{scope}", None)
     if text:
-        st.error(text, icon=":material/block:")
+        st.error(md(text), icon=":material/block:")
 
 
 def flash(text: str) -> None:
@@ -134,7 +156,7 @@ def flash(text: str) -> None:
 def show_flash() -> None:
     text = st.session_state.pop("_flash", None)
     if text:
-        st.success(text, icon=":material/check_circle:")
+        st.success(md(text), icon=":material/check_circle:")
 
 
 def require_permission(me: User, permission: auth.Permission, refusal: str) -> None:
@@ -154,9 +176,40 @@ def _need(value, prompt: str):
 
 
 def required_episode(prompt: str) -> int:
-    """The episode being worked on; without one, say how to choose one and stop the page."""
-    return _need(current_episode_id(), prompt)
+    """The episode being worked on (also put in the address bar); without one, say how to choose one and
+    stop the page."""
+    episode_id = _need(current_episode_id(), prompt)
+    _show_in_address_bar("episode", episode_id)
+    return episode_id
 
 
 def required_patient(prompt: str) -> int:
-    return _need(current_patient_id(), prompt)
+    patient_id = _need(current_patient_id(), prompt)
+    _show_in_address_bar("patient", patient_id)
+    return patient_id
+
+
+def existing_episode(load: Callable[[], Any], episode_id: int) -> Any:
+    """``load()`` for the episode a page was asked for (a bookmark, a link, an earlier choice). If there is no
+    such episode, say so plainly, forget the choice and stop the page (never the crash page)."""
+    try:
+        return load()
+    except NotFound:
+        choose_episode(None)
+        _missing(
+            f"There is no case (episode) {episode_id} in this clinic: the link or bookmark may be old or mistyped."
+        )
+
+
+def existing_patient(load: Callable[[], Any], patient_id: int) -> Any:
+    try:
+        return load()
+    except NotFound:
+        choose_patient(None)
+        _missing(f"There is no patient {patient_id} in this clinic: the link or bookmark may be old or mistyped.")
+
+
+def _missing(text: str) -> NoReturn:
+    st.warning(text, icon=":material/search_off:")
+    st.page_link("pages/register.py", label="Find a patient", icon=":material/group:")
+    st.stop()

@@ -13,7 +13,7 @@ import streamlit as st
 from ..domain import safety
 from ..domain.model import SHOCKWAVE_PROTOCOL, User, label_of
 from ..services import care
-from . import session, tables
+from . import labels, session, tables
 
 SCOPE = "treatment"
 KINDS = ["shockwave", "dry_needling", "soft_tissue", "injection"]
@@ -36,30 +36,53 @@ def _screen_summary(row: dict[str, Any]) -> str:
     return "; ".join(applied) if applied else "none applied"
 
 
+def _what(row: dict[str, Any]) -> str:
+    """One treatment in words: 'Shockwave (radial), session 2 of 3: 2,000 impulses at 0.1 mJ/mm²'."""
+    parts = [label_of(row["kind"])]
+    if row["kind"] == "shockwave":
+        kind = f" ({label_of(row['shockwave_type']).lower()})" if _given(row.get("shockwave_type")) else ""
+        parts = [f"Shockwave{kind}"]
+        if _given(row.get("session_number")):
+            planned = f" of {int(row['sessions_planned'])}" if _given(row.get("sessions_planned")) else ""
+            parts.append(f"session {int(row['session_number'])}{planned}")
+        dose = []
+        if _given(row.get("impulses")):
+            dose.append(f"{int(row['impulses']):,} impulses")
+        if _given(row.get("energy_flux")):
+            dose.append(f"{float(row['energy_flux']):g} mJ/mm²")
+        if dose:
+            parts.append(" at ".join(dose))
+    elif row["kind"] == "injection":
+        parts = [f"Injection: {_injection_label(row['injection_type'])}" if _given(row.get("injection_type")) else ""]
+        for name in ("agent", "dose"):
+            if _given(row.get(name)):
+                parts.append(str(row[name]))
+        guidance = row.get("image_guidance")
+        if _given(guidance):
+            parts.append("no image guidance" if guidance == "none" else f"{label_of(guidance).lower()} guided")
+    if _given(row.get("side")):
+        parts.append(f"{label_of(row['side']).lower()} side")
+    return ", ".join(p for p in parts if p)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
+
+
 def _table(given: pd.DataFrame) -> pd.DataFrame:
-    shown = given.assign(screen=[_screen_summary(r) for r in given.to_dict("records")])
-    return shown[
-        [
-            "given_on",
-            "kind",
-            "shockwave_type",
-            "impulses",
-            "energy_flux",
-            "session_number",
-            "sessions_planned",
-            "injection_type",
-            "side",
-            "agent",
-            "dose",
-            "image_guidance",
-            "given_by",
-            "review_on",
-            "screen",
-            "override_reason",
-            "notes",
-            "clinician_name",
-        ]
-    ]
+    rows = given.to_dict("records")
+    return pd.DataFrame(
+        {
+            "Date": pd.to_datetime(given["given_on"]),
+            "Treatment": [_what(r) for r in rows],
+            "Given by": given["given_by"],
+            "Review on": pd.to_datetime(given["review_on"]),
+            "Safety screen": [_screen_summary(r) for r in rows],
+            "Override reason": given["override_reason"],
+            "Notes": given["notes"],
+            "Recorded by": given["clinician_name"],
+        }
+    )
 
 
 def render(db, me: User, episode_id: int, ep: dict[str, Any], can_edit: bool) -> None:
@@ -133,7 +156,7 @@ def _shockwave_fields(values: dict[str, Any], given: pd.DataFrame) -> None:
     sw = SHOCKWAVE_PROTOCOL
     st.caption(
         f"Protocol in the trial: {sw.shockwave_type}, {sw.impulses:,} impulses at "
-        f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({sw.source})."
+        f"{sw.energy_flux:g} mJ/mm², about weekly for {sw.sessions} weeks ({labels.source(sw.source)})."
     )
     planned_before = int(given[given["kind"] == "shockwave"].shape[0])
     s1, s2, s3 = st.columns(3)
@@ -206,7 +229,7 @@ def _screen_fields(
     if not items:
         return answers, None
     st.markdown(
-        f"**Safety screen.** Source: {safety.SCREEN_SOURCE}, {safety.SCREEN_LEVEL}. Answer every item; "
+        f"**Safety screen.** Source: {labels.source(safety.SCREEN_SOURCE)}, {safety.SCREEN_LEVEL}. Answer every item; "
         "yes means it applies, and then the save needs your reason for going ahead."
     )
     for item in items:
