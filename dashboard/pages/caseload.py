@@ -30,6 +30,8 @@ if result.total == 0:  # say what to do next
         st.page_link("pages/register.py", label="Add a patient", icon=":material/person_add:")
         if auth.can(me, auth.Permission.IMPORT):
             st.page_link("pages/import_patients.py", label="Import a list of patients", icon=":material/upload_file:")
+        if auth.can(me, auth.Permission.MANAGE_USERS):
+            st.page_link("pages/users.py", label="Add your colleagues' accounts", icon=":material/manage_accounts:")
     elif yours:
         st.info("You have no open cases that match. Choose Whole clinic above to see everyone's cases.")
     else:

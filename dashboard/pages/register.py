@@ -8,7 +8,7 @@ me = session.signed_in_user()
 st.title("Patients")
 session.show_flash()
 
-query = st.text_input("Search by name or clinic ID", key="register_query", placeholder="e.g. Okafor or DEMO-000012")
+query = st.text_input("Search by name or clinic ID", key="register_query", placeholder="Name or clinic ID")
 if st.session_state.get("register_shown_for") != query:  # a new search starts from its first patient
     st.session_state["register_shown_for"], st.session_state["register_offset"] = query, 0
 found = records.find_patients(db, me, query, limit=200)

@@ -17,7 +17,10 @@ st.write(
 )
 with st.form("setup"):
     st.header("The clinic")
-    st.caption("Printed on every handout, so patients know whom to call. You can change them later in Settings.")
+    st.caption(
+        "Printed on every handout, so patients know whom to call (handouts need the phone number). "
+        "You can change them later in Settings."
+    )
     details = {
         "clinic_name": st.text_input("Clinic name", max_chars=80, key="setup_clinic_name"),
         "clinic_phone": st.text_input("Clinic phone", max_chars=24, key="setup_clinic_phone"),

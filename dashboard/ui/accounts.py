@@ -17,6 +17,7 @@ from ..domain.model import User
 from ..services import auth, sessions
 from ..storage.db import Database, utc_now
 from ..web import cookie_value
+from . import labels
 
 SESSION_KEY = "auth_session"
 NOTICE_KEY = "_signed_out_notice"
@@ -189,7 +190,7 @@ def sso_buttons() -> None:
         return
     st.caption("Or, where your clinic uses its staff accounts:")
     for name, label in providers:
-        if st.button(f"Sign in with {label}", icon=":material/badge:", key=f"sso_{name or 'default'}"):
+        if st.button(f"Sign in with {labels.md(label)}", icon=":material/badge:", key=f"sso_{name or 'default'}"):
             if name:
                 st.login(name)
             else:

@@ -69,7 +69,7 @@ def render(me: User, clinicians: list[dict]) -> CaseloadFilter:
     c1, c2 = st.columns([2, 3])
     scope = c1.segmented_control("Cases", ["My cases", "Whole clinic"], key=K + "scope", on_change=_keep)
     text = c2.text_input(
-        "Search by name or clinic ID", key=K + "text", placeholder="Name or DEMO-000123", on_change=_keep
+        "Search by name or clinic ID", key=K + "text", placeholder="Name or clinic ID", on_change=_keep
     )
     with st.expander("Filters and sorting", icon=":material/filter_list:"):
         f1, f2, f3, f4 = st.columns(4)

@@ -28,14 +28,6 @@ LOOK = dict(
         strict=True,
     )
 )
-# The same colours as cell backgrounds in the table, with dark text (7:1 or more against each background).
-CELL = dict(
-    zip(
-        PRIORITY_WORDS,
-        ("#ffd9d9", "#ffe2c4", "#dbe9ff", "#eadcff", "#d6eef5", "#f0f0f0"),
-        strict=True,
-    )
-)
 FIGURES = [  # key in Caseload.figures, words, the flag or tier a click filters to
     ("red_flag", "Red flags", "red_flag", None),
     ("review_overdue", "Overdue", "review_overdue", None),
@@ -44,13 +36,13 @@ FIGURES = [  # key in Caseload.figures, words, the flag or tier a click filters 
     ("tier:adjunct", "Adjunct", None, "adjunct"),
     ("tier:regenerative", "Regenerative", None, "regenerative"),
 ]
-WIDTHS = [2.4, 3.6, 2.0, 2.0]
+WIDTHS: list = [140, "stretch", 104, 104]  # pixels; the flags take what is left
 
 
 def figures(result: Caseload, on_click: Callable[[str | None, str | None], None], *, yours: bool) -> None:
     """The clinic figures as buttons that filter the list; they wrap onto a second line rather than cut."""
-    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    row.markdown("Your open episodes:" if yours else "Open episodes:", width="content")
+    st.caption(("Your open episodes" if yours else "Open episodes") + ": choose a figure to list them.")
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center", key="figures")
     for key, words, flag, tier in FIGURES:
         count = result.figures[key]
         row.button(
@@ -63,30 +55,38 @@ def figures(result: Caseload, on_click: Callable[[str | None, str | None], None]
 
 
 def work_list(rows: pd.DataFrame, *, whole_clinic: bool) -> None:
-    """One row per episode, in the order given (most urgent first in the "Priority" sort)."""
-    head = st.columns(WIDTHS, gap="small")
-    for column, title in zip(head, ("Patient", "Why first, and every flag", "Tier", "Next review"), strict=True):
-        column.markdown(f"**{title}**")
+    """One row per episode, in the order given (most urgent first in the "Priority" sort). A row is one
+    horizontal container of four cells (the middle one takes the room left, its text wrapping), each cell one
+    element with a second line in small print: 20 rows stay light to draw."""
+    head = st.container(horizontal=True, gap="small", key="clhead")
+    for title, width in zip(("Patient", "Why first", "Tier", "Next review"), WIDTHS, strict=True):
+        head.markdown(f"**{title}**", width=width)
     for row in rows.to_dict("records"):
         episode_id = int(row["episode_id"])
-        with st.container(border=True, gap=None, key=f"clrow_{episode_id}"):
-            cells = st.columns(WIDTHS, gap="small", vertical_alignment="center")
-            cells[0].page_link(
-                "pages/case.py",
-                label=labels.md(row["Patient"]),
-                icon=":material/folder_open:",
-                query_params={"episode": str(episode_id)},
-                width="stretch",
-            )
-            colour, icon = LOOK[row["Why first"]]
-            cells[1].badge(row["Why first"], color=colour, icon=icon)  # type: ignore[arg-type]
-            cells[1].caption(labels.md(row["Flags"] or "No flags"))
-            cells[2].markdown(row["Tier"])
-            weeks = int(row["Weeks in tier"]) if pd.notna(row["Weeks in tier"]) else 0
-            cells[2].caption(f"Stage {row['Stage']} · {weeks} week{'s' * (weeks != 1)} in tier")
-            cells[3].markdown(_day(row["Next review"]))
-            seen = f"Seen {_day(row['Last seen'])}" if pd.notna(row["Last seen"]) else "Not seen yet"
-            cells[3].caption(seen + (f" · {labels.md(row['Clinician'])}" if whole_clinic else ""))
+        cells = st.container(
+            border=True,
+            horizontal=True,
+            gap="small",
+            wrap=False,
+            vertical_alignment="center",
+            key=f"clrow_{episode_id}",
+        )
+        cells.page_link(
+            "pages/case.py",
+            label=labels.md(row["Patient"]),
+            icon=":material/folder_open:",
+            query_params={"episode": str(episode_id)},
+            width=WIDTHS[0],
+        )
+        colour, icon = LOOK[row["Why first"]]
+        flags = labels.md(row["Flags"] or "No flags")
+        cells.markdown(f":{colour}-badge[{icon} {row['Why first']}]  \n:small[{flags}]", width=WIDTHS[1])
+        weeks = int(row["Weeks in tier"]) if pd.notna(row["Weeks in tier"]) else 0
+        stage = f"Stage {row['Stage']} · {weeks} week{'s' * (weeks != 1)} in tier"
+        cells.markdown(f"{row['Tier']}  \n:small[{stage}]", width=WIDTHS[2])
+        seen = f"Seen {_day(row['Last seen'])}" if pd.notna(row["Last seen"]) else "Not seen yet"
+        who = f" · {labels.md(row['Clinician'])}" if whole_clinic else ""
+        cells.markdown(f"{_day(row['Next review'])}  \n:small[{seen}{who}]", width=WIDTHS[3])
 
 
 def _day(value) -> str:
@@ -94,13 +94,12 @@ def _day(value) -> str:
 
 
 def table(rows: pd.DataFrame):
-    """Every column, for scanning many rows at once; the "Why first" cells coloured as in the list."""
-    styled = rows.style.map(lambda v: f"background-color: {CELL[v]}; color: #111111", subset=["Why first"])
+    """Every column, for scanning many rows at once (up to MAX_ROWS: plain cells, no per-cell styling)."""
     config = tables.column_config(rows, hide=("episode_id",))
     config["Flags"] = st.column_config.TextColumn("Flags", width="large")
     config["Patient"] = st.column_config.TextColumn("Patient", pinned=True)
     return st.dataframe(
-        styled,
+        rows,
         key="caseload_table",
         on_select="rerun",
         selection_mode="single-row",

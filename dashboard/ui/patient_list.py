@@ -9,30 +9,36 @@ import streamlit as st
 from . import labels
 
 ROWS = 25
-WIDTHS = [3.0, 2.0, 2.0, 2.2]
+WIDTHS: list = ["stretch", 130, 120, 110]  # pixels; the name takes what is left
 
 
 def render(found: pd.DataFrame, *, key: str) -> None:
     offset = min(int(st.session_state.get(key, 0)), max(0, len(found) - 1))
     window = found.iloc[offset : offset + ROWS]
-    head = st.columns(WIDTHS, gap="small")
-    for column, title in zip(head, ("Patient", "Clinic ID", "Date of birth", "Episodes"), strict=True):
-        column.markdown(f"**{title}**")
+    head = st.container(horizontal=True, gap="small")
+    for title, width in zip(("Patient", "Clinic ID", "Date of birth", "Episodes"), WIDTHS, strict=True):
+        head.markdown(f"**{title}**", width=width)
     for row in window.to_dict("records"):
         patient_id = int(row["patient_id"])
-        with st.container(border=True, gap=None, key=f"ptrow_{patient_id}"):
-            cells = st.columns(WIDTHS, gap="small", vertical_alignment="center")
-            cells[0].page_link(
-                "pages/patient.py",
-                label=labels.md(labels.patient_name(row)),
-                icon=":material/person:",
-                query_params={"patient": str(patient_id)},
-                width="stretch",
-            )
-            cells[1].text(row["clinic_id"])
-            born = row["date_of_birth"]
-            cells[2].markdown("-" if pd.isna(born) else f"{pd.Timestamp(born):%-d %b %Y}")
-            cells[3].markdown(f"{int(row['open_episodes'])} open of {int(row['episodes'])}")
+        cells = st.container(
+            border=True,
+            horizontal=True,
+            gap="small",
+            wrap=False,
+            vertical_alignment="center",
+            key=f"ptrow_{patient_id}",
+        )
+        cells.page_link(
+            "pages/patient.py",
+            label=labels.md(labels.patient_name(row)),
+            icon=":material/person:",
+            query_params={"patient": str(patient_id)},
+            width=WIDTHS[0],
+        )
+        cells.markdown(labels.md(row["clinic_id"]), width=WIDTHS[1])
+        born = row["date_of_birth"]
+        cells.markdown("-" if pd.isna(born) else f"{pd.Timestamp(born):%-d %b %Y}", width=WIDTHS[2])
+        cells.markdown(f"{int(row['open_episodes'])} open of {int(row['episodes'])}", width=WIDTHS[3])
     if len(found) > ROWS:
         pager = st.container(horizontal=True, gap="small", vertical_alignment="center")
         pager.caption(f"Patients {offset + 1}-{offset + len(window)} of {len(found)}.")
