@@ -126,6 +126,16 @@ class Modality(StrEnum):  # §2 imaging
 
 MRI_MODALITIES = {Modality.MRI, Modality.MRI_HIP_FLEXION}
 
+IMAGING_FINDINGS = (  # §2 imaging findings recorded as yes/no
+    "thickening",
+    "hypoechogenicity",
+    "neovascularity",
+    "partial_tear",
+    "peritendinous_oedema",
+    "bone_marrow_oedema",
+    "avulsion",
+)
+
 MRI_TYPES = {  # §2 MRI type scale (Clin Radiol 2018; primary)
     0: "0 - normal",
     1: "I - intratendinous signal change",

@@ -18,6 +18,7 @@ from .model import (
     ALERT_KINDS,
     DIFFERENTIAL_CODES,
     DISTAL_TESTS,
+    IMAGING_FINDINGS,
     MRI_MODALITIES,
     MRI_TYPES,
     NIRSCHL_RED_FLAG_FROM,
@@ -545,15 +546,7 @@ def check_imaging(raw: dict[str, Any], *, episode: dict[str, Any], date_of_birth
     mri_type = c.integer("mri_type", "MRI type", 0, 4, allowed=list(MRI_TYPES))
     if mri_type is not None and modality and modality not in {m.value for m in MRI_MODALITIES}:
         c.problem("mri_type", "An MRI type is graded on MRI only.")
-    for name in (
-        "thickening",
-        "hypoechogenicity",
-        "neovascularity",
-        "partial_tear",
-        "peritendinous_oedema",
-        "bone_marrow_oedema",
-        "avulsion",
-    ):
+    for name in IMAGING_FINDINGS:
         c.flag(name, name.replace("_", " "), default=False)
     tendons = c.integer("tendons_avulsed", "Tendons avulsed", 0, 3)
     if tendons and not c.clean.get("avulsion"):

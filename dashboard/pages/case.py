@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain.model import PATHWAY_WORDS, label_of, pathway_of
+from dashboard.domain.model import IMAGING_FINDINGS, PATHWAY_WORDS, label_of, pathway_of
 from dashboard.services import auth, care, caseload, cases, records
 from dashboard.ui import (
     alerts_panel,
@@ -135,19 +135,7 @@ with tab_img:
     if view.imaging.empty:
         st.caption("No imaging reports.")
     for report in view.imaging.to_dict("records"):
-        findings = [
-            name.replace("_", " ")
-            for name in (
-                "thickening",
-                "hypoechogenicity",
-                "neovascularity",
-                "partial_tear",
-                "peritendinous_oedema",
-                "bone_marrow_oedema",
-                "avulsion",
-            )
-            if report.get(name)
-        ]
+        findings = [name.replace("_", " ") for name in IMAGING_FINDINGS if report.get(name)]
         mri_type = report["mri_type"]
         graded = mri_type is not None and mri_type == mri_type and mri_type is not pd.NA
         with st.expander(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..domain.model import DIFFERENTIAL_CODES, PSFS_ITEMS, RED_FLAG_CODES, test_columns
+from ..domain.model import DIFFERENTIAL_CODES, IMAGING_FINDINGS, PSFS_ITEMS, RED_FLAG_CODES, test_columns
 from .db import Database
 
 PATIENT_COLUMNS = ("clinic_id", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
@@ -91,13 +91,7 @@ IMAGING_COLUMNS = (
     "modality",
     "imaged_on",
     "mri_type",
-    "thickening",
-    "hypoechogenicity",
-    "neovascularity",
-    "partial_tear",
-    "peritendinous_oedema",
-    "bone_marrow_oedema",
-    "avulsion",
+    *IMAGING_FINDINGS,
     "tendons_avulsed",
     "retraction_cm",
     "tendons_involved",

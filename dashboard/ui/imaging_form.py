@@ -8,18 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from ..domain.model import MRI_TYPES, Modality, TendonsInvolved, label_of
+from ..domain.model import IMAGING_FINDINGS, MRI_TYPES, Modality, TendonsInvolved, label_of
 from . import session
 
-FLAGS = (
-    "thickening",
-    "hypoechogenicity",
-    "neovascularity",
-    "partial_tear",
-    "peritendinous_oedema",
-    "bone_marrow_oedema",
-    "avulsion",
-)
+FLAGS = IMAGING_FINDINGS
 
 
 def fields(P: str, SCOPE: str, incidental_mri_age: float) -> dict[str, Any]:
