@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import config
 from .domain.model import SYSTEM_USER, FieldProblems, NotDone, Role
-from .storage.db import Database, DatabaseError, DatabaseInUse
+from .storage.db import Database, DatabaseError, DatabaseInUse, open_database
 
 
 def _open(path: str) -> Database:
@@ -103,11 +103,12 @@ def _cmd_serve(args) -> int:
 def _cmd_demo(args) -> int:
     from .services.demo import build_demo
 
-    path = Path(args.db)
-    if path.exists() and args.replace:
-        path.unlink()
-        Path(str(path) + ".wal").unlink(missing_ok=True)
-    db = Database(path)
+    target = config.database_target(args.db)
+    if isinstance(target, Path) and target.exists() and args.replace:
+        target.unlink()
+        Path(str(target) + ".wal").unlink(missing_ok=True)
+    db = open_database(target)
+    path = db.location
     started = time.perf_counter()
     try:
         counts = build_demo(db, cases=args.cases, seed=args.seed)
@@ -251,7 +252,32 @@ def _cmd_backup(args) -> int:
         target = admin.backup(db, SYSTEM_USER, Path(args.out))
     finally:
         db.close()
-    print(f"Backup written: {target} (checksum in {target.name}.sha256)")
+    kind = " (a PostgreSQL pg_dump archive: restore it with pg_restore)" if target.suffix == ".pgdump" else ""
+    print(f"Backup written: {target}{kind} (checksum in {target.name}.sha256)")
+    return 0
+
+
+def _cmd_rebuild_state(args) -> int:
+    from .services import case_state
+
+    db = _open(args.db)
+    try:
+        if args.check:
+            found = case_state.differences(db)
+            if found.empty:
+                print("The case state agrees with the records.")
+                return 0
+            episodes = found["episode_id"].nunique()
+            print(f"The case state differs from the records for {episodes} episode(s):")
+            for row in found.head(20).itertuples():
+                print(f"  episode {row.episode_id}: {row.column} is {row.stored!r}, the records give {row.fresh!r}")
+            print("Run this command again without --check to rebuild it.")
+            return 1
+        started = time.perf_counter()
+        count = case_state.rebuild(db, by=SYSTEM_USER.username)
+    finally:
+        db.close()
+    print(f"Case state rebuilt from the records: {count:,} episodes ({time.perf_counter() - started:.1f} s).")
     return 0
 
 
@@ -318,6 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True)
     p.add_argument("--out", required=True, help="folder for the backup file")
     p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("rebuild-state", help="recompute every episode's case state from the records")
+    p.add_argument("--db", required=True)
+    p.add_argument("--check", action="store_true", help="only compare the stored state with the records")
+    p.set_defaults(func=_cmd_rebuild_state)
 
     p = sub.add_parser("restore", help="restore a backup into a new database file")
     p.add_argument("--backup", required=True, help="a backup file made by 'backup'")

@@ -16,13 +16,22 @@ DEMO_SEED = 1
 
 @dataclass(frozen=True)
 class ClinicConfig:
-    db_path: Path
+    db_path: Path | str  # a DuckDB file, or a postgresql:// URL (a string)
     demo: bool  # True when no real database is configured
 
 
+def database_target(configured: str | Path) -> Path | str:
+    """A ``postgresql://`` or ``postgres://`` URL as it is; anything else as the absolute path of a DuckDB file."""
+    text = str(configured).strip()
+    if text.lower().startswith(("postgresql://", "postgres://")):
+        return text
+    return Path(text).expanduser().resolve()
+
+
 def from_environment() -> ClinicConfig:
-    """``CLINIC_DB`` names a real clinic database; without it the app serves the demo clinic."""
+    """``CLINIC_DB`` names a real clinic database (a DuckDB file, or PostgreSQL by URL); without it the app
+    serves the demo clinic."""
     configured = os.environ.get("CLINIC_DB", "").strip()
     if configured:
-        return ClinicConfig(Path(configured).expanduser().resolve(), demo=False)
+        return ClinicConfig(database_target(configured), demo=False)
     return ClinicConfig(DEMO_DB, demo=True)

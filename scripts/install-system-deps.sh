@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project uses when they are missing:
-#   chromium (browser tests), fonts-dejavu-core (handout PDFs), poppler-utils (PDF -> PNG in tests).
+#   chromium (browser tests), fonts-dejavu-core (handout PDFs), poppler-utils (PDF -> PNG in tests),
+#   postgresql (the PostgreSQL variants of the storage, service and page tests; tests/pgserver.py).
 # Never downloads a browser build of its own. Without root or apt it says what is missing and goes on;
 # the tests that need a missing piece are then skipped with that reason.
 set -u
@@ -8,6 +9,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+pg_bin=$(pg_config --bindir 2>/dev/null || true)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || { [ -n "$pg_bin" ] && [ -x "$pg_bin/postgres" ]; } || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${need[*]}" >&2

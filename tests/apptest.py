@@ -13,9 +13,9 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 def signed_in(db_path, user: User) -> dict:
     """The session state of a browser tab in which ``user`` has just signed in: a real server-side session."""
     from dashboard.services import sessions
-    from dashboard.storage.db import Database
+    from dashboard.storage.db import open_database
 
-    db = Database(db_path)
+    db = open_database(db_path)
     try:
         session_id, _ = sessions.start(db, user, method="password")
     finally:

@@ -7,7 +7,7 @@ import pytest
 from dashboard.domain.model import Role, User
 from dashboard.services import auth
 from dashboard.services.demo import build_demo
-from dashboard.storage.db import Database
+from dashboard.storage.db import Database, open_database
 
 TODAY = date(2026, 11, 25)
 READING_GRADES: dict[str, float] = {}  # filled by tests/test_handout_variants.py, listed at the end of the run
@@ -28,6 +28,78 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+# -- the database engines -----------------------------------------------------------------------------------
+# Fixtures that make a database (demo_db, demo, clinic, db_target, ...) run each test on both engines: a DuckDB
+# file, and a database on a real PostgreSQL 15 started once for the session (tests/pgserver.py). Tests about
+# the DuckDB file itself (its bytes, its lock, its damage, .duckdb backups) use demo_path, which is a file.
+ENGINES = ("duckdb", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL, or a skip saying why it cannot run here."""
+    from tests.pgserver import PgServer, Unavailable
+
+    try:
+        server = PgServer()
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL cannot be started: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server):
+    """The demo clinic built once into a PostgreSQL template database."""
+    name = pg_server.create(name="demo_template")
+    db = open_database(pg_server.url(name))
+    build_demo(db, cases=150, seed=1)
+    db.close()
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_empty_template(pg_server):
+    """An empty, migrated PostgreSQL clinic database to copy."""
+    name = pg_server.create(name="empty_template")
+    open_database(pg_server.url(name)).close()
+    return name
+
+
+def only_duckdb(db, why: str) -> None:
+    """Skip the PostgreSQL variant of a test that is about the DuckDB file itself."""
+    if db.engine != "duckdb":
+        pytest.skip(f"DuckDB only: {why}")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return request.param
+
+
+def _pg_copy(request, template_fixture: str):
+    server = request.getfixturevalue("pg_server")
+    name = server.create(template=request.getfixturevalue(template_fixture))
+    request.addfinalizer(lambda: server.drop(name))
+    return server.url(name)
+
+
+@pytest.fixture
+def db_target(engine, request, tmp_path):
+    """Where a copy of the demo clinic is: a DuckDB file's path, or a PostgreSQL URL."""
+    if engine == "postgresql":
+        return _pg_copy(request, "pg_demo_template")
+    return request.getfixturevalue("demo_path")
+
+
+@pytest.fixture
+def empty_target(engine, request, tmp_path):
+    """Where a new, empty clinic database goes: a DuckDB file's path, or a migrated PostgreSQL database's URL."""
+    if engine == "postgresql":
+        return _pg_copy(request, "pg_empty_template")
+    return tmp_path / "clinic.duckdb"
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """One demo clinic built per test run; tests that write get their own copy."""
@@ -40,30 +112,31 @@ def demo_template(tmp_path_factory):
 
 @pytest.fixture
 def demo_path(demo_template, tmp_path):
+    """A copy of the demo clinic as a DuckDB file (tests about the file; others use db_target)."""
     target = tmp_path / "clinic.duckdb"
     shutil.copy(demo_template, target)
     return target
 
 
 @pytest.fixture
-def demo_db(demo_path):
-    db = Database(demo_path)
+def demo_db(db_target):
+    db = open_database(db_target)
     yield db
     db.close()
 
 
 @pytest.fixture
-def demo(demo_path):
-    """A copy of the demo clinic: (its path, an open Database on it)."""
-    db = Database(demo_path)
-    yield demo_path, db
+def demo(db_target):
+    """A copy of the demo clinic: (where it is: a path or a URL, an open Database on it)."""
+    db = open_database(db_target)
+    yield db_target, db
     db.close()
 
 
 @pytest.fixture
-def clinic(tmp_path):
+def clinic(empty_target):
     """An empty real clinic with an administrator, a clinician and a read-only user."""
-    db = Database(tmp_path / "clinic.duckdb")
+    db = open_database(empty_target)
     admin_id = auth.create_user(db, None, "boss", "Bo Boss", "administrator", "admin-password-1", first_admin=True)
     admin = User(admin_id, "boss", "Bo Boss", Role.ADMINISTRATOR)
     clin_id = auth.create_user(db, admin, "ana", "Ana Physio", "clinician", "clinician-pass-1")

@@ -18,11 +18,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_path, port=None, extra_env=None, extra_args=()):
+    def __init__(self, db_path, port=None, extra_env=None, extra_args=(), log_dir=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CLINIC_DB": str(db_path), "PYTHONPATH": str(ROOT), **(extra_env or {})}
-        self.log = open(Path(db_path).with_suffix(f".{self.port}.log"), "w")  # noqa: SIM115 (closed in stop)
+        log = Path(log_dir) / f"server.{self.port}.log" if log_dir else Path(db_path).with_suffix(f".{self.port}.log")
+        self.log = open(log, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [
                 sys.executable,

@@ -17,7 +17,7 @@ from dashboard.services import admin, auth, handouts, records
 from dashboard.services.records import RecordLocked
 from dashboard.storage.db import Database
 from tests.apptest import as_user, button, goto, start, texts
-from tests.conftest import TODAY, full_assessment
+from tests.conftest import TODAY, full_assessment, only_duckdb
 from tests.serverproc import ROOT
 
 TABLES = (
@@ -40,6 +40,7 @@ def fingerprint(db):
 
 
 def test_backup_then_restore_gives_the_same_data(demo_db, tmp_path):
+    only_duckdb(demo_db, "restore makes a DuckDB file; a PostgreSQL backup is restored with pg_restore")
     admin_user = as_user(demo_db, "admin")
     clin = as_user(demo_db, "amara.okafor")
     episode_id = demo_db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")

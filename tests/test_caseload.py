@@ -65,15 +65,18 @@ def test_export_is_the_whole_filtered_list_and_is_audited(demo):
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'export' AND username = 'amara.okafor'") == 1
 
 
-def test_cache_is_refreshed_by_a_write(demo):
+def test_a_threshold_change_is_in_the_next_read(demo):
     _, db = demo
     from dashboard.services import care
 
     admin = as_user(db, "admin")
-    before = caseload.evaluated_episodes(db, admin)
-    assert caseload.evaluated_episodes(db, admin) is before  # served from memory
-    care.set_threshold(db, admin, "stalled_weeks", 6)
-    assert caseload.evaluated_episodes(db, admin) is not before
+    open_only = CaseloadFilter(flags=("stalled",))
+    before = caseload.caseload(db, admin, open_only).total
+    care.set_threshold(db, admin, "stalled_weeks", 4)  # stalls sooner: more stalled cases at once
+    after = caseload.caseload(db, admin, open_only).total
+    assert after > before
+    care.set_threshold(db, admin, "stalled_weeks", 12)
+    assert caseload.caseload(db, admin, open_only).total <= before
 
 
 def test_same_figures_on_caseload_timeline_and_case_page(demo):

@@ -29,7 +29,7 @@ def _pins(requirements: list[str]) -> dict[str, str]:
     pins = {}
     for requirement in requirements:
         name, version = re.split(r"==", requirement.split(";")[0].strip())
-        pins[name.lower().replace("_", "-")] = version.strip()
+        pins[re.sub(r"\[.*\]", "", name).lower().replace("_", "-")] = version.strip()  # psycopg[binary] is psycopg
     return pins
 
 

@@ -201,13 +201,13 @@ def test_sign_in_delay_and_audit(clinic):
     assert stored.startswith("$argon2id$") and "clinician-pass-1" not in stored
 
 
-def test_eight_threads_save_two_hundred_assessments_each_with_complete_audit(open_case):
+def test_eight_threads_save_forty_assessments_each_with_complete_audit_and_state(open_case):
     db, clin, _, episode_id = open_case
     errors = []
 
     def burst():
         try:
-            for _ in range(200):
+            for _ in range(40):
                 records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
@@ -223,4 +223,8 @@ def test_eight_threads_save_two_hundred_assessments_each_with_complete_audit(ope
         int(r["entity_id"])
         for r in db.rows("SELECT entity_id FROM audit_log WHERE entity = 'assessment' AND action = 'create'")
     }
-    assert len(ids) == 1600 and ids == audited
+    assert len(ids) == 320 and ids == audited
+    from dashboard.services import case_state, caseload
+
+    assert caseload.case_rules(db, clin, episode_id, today=TODAY).result["n_assessments"] == 320
+    assert case_state.differences(db).empty  # every save's state update saw the saves before it

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.domain import rules
-from dashboard.storage import caseload as caseload_sql
+from dashboard.services import caseload
 from tests.conftest import PATIENT, episode_values
 
 TODAY = date(2026, 11, 25)
@@ -343,7 +343,7 @@ def test_incidental_mri_age_is_exact_in_sql(clinic):
     records.record_imaging(
         clinic, admin, episode, {"modality": "mri", "imaged_on": "2026-11-25", "mri_type": 3}, today=TODAY
     )
-    row = caseload_sql.episode_features(clinic, pain_amber_max=5, episode_id=episode).iloc[0]
+    row = caseload.case_rules(clinic, admin, episode, today=TODAY).result  # from the case state
     assert row["incidental_mri_age"] == 45  # 46 years counted by calendar year, 45 by the birthday
 
 

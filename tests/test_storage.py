@@ -96,3 +96,51 @@ def test_not_a_database_is_reported(tmp_path):
     bad.write_text("this is not a database")
     with pytest.raises(dbmod.DatabaseError):
         Database(bad)
+
+
+def _columns(db) -> set[tuple[str, str]]:
+    return {
+        (r["table_name"], r["column_name"])
+        for r in db.rows(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+    }
+
+
+def test_postgresql_migrated_from_scratch_has_the_same_tables_and_columns(tmp_path, pg_server):
+    from dashboard.storage.db import open_database
+
+    name = pg_server.create()
+    pg = open_database(pg_server.url(name))
+    duck = Database(tmp_path / "same.duckdb")
+    try:
+        assert pg.schema_version() == duck.schema_version() == latest_migration()
+        assert _columns(pg) == _columns(duck)
+        assert pg.migrate() == []  # a second server starting finds nothing to do
+    finally:
+        pg.close()
+        duck.close()
+        pg_server.drop(name)
+
+
+def test_unreachable_postgresql_is_refused_with_a_clear_message(pg_server):
+    from tests.serverproc import free_port
+
+    url = f"postgresql://nobody:secret@127.0.0.1:{free_port()}/clinic"
+    code = (
+        "import sys; from dashboard.storage.db import open_database, DatabaseError\n"
+        "try:\n    open_database(sys.argv[1])\nexcept DatabaseError as e:\n    print('REFUSED:', e); sys.exit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "Cannot reach the clinic database postgresql://nobody@127.0.0.1" in done.stdout
+    assert "secret" not in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
+def test_generation_counts_writes_of_the_record_only(demo_db):
+    start = demo_db.generation
+    with demo_db.transaction() as cur:
+        cur.execute("INSERT INTO clinic_settings VALUES ('g1', 'v', CAST(now() AS TIMESTAMP), 'x')")
+    with demo_db.transaction(records=False) as cur:
+        cur.execute("INSERT INTO clinic_settings VALUES ('g2', 'v', CAST(now() AS TIMESTAMP), 'x')")
+    assert demo_db.generation == start + 1

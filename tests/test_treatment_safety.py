@@ -299,7 +299,7 @@ def adult_conservative_case(db) -> int:
     return int(
         db.scalar(
             "SELECT e.episode_id FROM episodes e JOIN patients p USING (patient_id)"
-            " WHERE e.status = 'open' AND p.date_of_birth <= current_date - INTERVAL 19 YEAR"
+            " WHERE e.status = 'open' AND p.date_of_birth <= current_date - INTERVAL '19 years'"
             " AND (SELECT tier FROM tier_changes t WHERE t.episode_id = e.episode_id"
             "      ORDER BY effective_on DESC, tier_change_id DESC LIMIT 1) = 'conservative'"
             " ORDER BY e.episode_id LIMIT 1"

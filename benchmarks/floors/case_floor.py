@@ -1,4 +1,4 @@
-"""Floor for the case page: one DuckDB query for the episode's assessments, shown with st.dataframe."""
+"""Floor for the case page: the episode's assessments in one query, shown with st.dataframe."""
 
 import streamlit as st
 

@@ -1,15 +1,15 @@
-"""Floor for the caseload page: one DuckDB query for the same rows, shown with st.dataframe."""
+"""Floor for the caseload page: the same columns for the same rows (the first page of the work list, most urgent
+first) in one query from the case state, shown with st.dataframe. No figures, no count, no session check."""
+
+from datetime import date
 
 import streamlit as st
 
-from dashboard.ui import session
+from dashboard.services.caseload import CaseloadFilter, order, where
+from dashboard.storage import case_state
+from dashboard.ui import caseload_list, session
 
-ROWS = 5000
 db = session.database()
-frame = db.frame(
-    "SELECT e.episode_id, p.given_name, p.family_name, p.clinic_id, u.display_name, e.side, e.region, e.status,"
-    " e.opened_on FROM episodes e JOIN patients p USING (patient_id) LEFT JOIN users u ON u.user_id = e.clinician_id"
-    " WHERE e.status = 'open' ORDER BY p.family_name, p.given_name LIMIT ?",
-    [ROWS],
-)
-st.dataframe(frame)
+whole = st.session_state.get("bench_whole_clinic", True)
+f = CaseloadFilter(clinician_id=None if whole else st.session_state.get("bench_user_id"))
+st.dataframe(case_state.rows(db, date.today(), where(f), order(f), limit=caseload_list.ROWS))

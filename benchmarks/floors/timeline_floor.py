@@ -1,15 +1,21 @@
-"""Floor for the timeline page: one DuckDB query for the same lanes' tier periods, shown with st.dataframe."""
+"""Floor for the timeline page: the same lanes (the first 300 of the caseload, most urgent first) with their tier
+periods, in one query from the case state and the tier changes, shown with st.dataframe."""
+
+from datetime import date
 
 import streamlit as st
 
+from dashboard.services.caseload import MAX_LANES, CaseloadFilter, order, where
+from dashboard.storage import case_state
 from dashboard.ui import session
 
-LANES = 300
 db = session.database()
-frame = db.frame(
-    "WITH lanes AS (SELECT e.episode_id FROM episodes e JOIN patients p USING (patient_id) WHERE e.status = 'open'"
-    "               ORDER BY p.family_name, p.given_name LIMIT ?)"
-    " SELECT t.episode_id, t.tier, t.effective_on FROM tier_changes t JOIN lanes USING (episode_id)",
-    [LANES],
+f = CaseloadFilter()
+lanes, params = case_state.read_sql(date.today(), where(f), order(f), limit=MAX_LANES)
+st.dataframe(
+    db.frame(
+        f"WITH lanes AS ({lanes}) SELECT lanes.*, t.tier AS period_tier, t.effective_on"
+        " FROM lanes JOIN tier_changes t ON t.episode_id = lanes.episode_id",
+        params,
+    )
 )
-st.dataframe(frame)

@@ -493,11 +493,6 @@ SUGGESTION_RULES = (
 )
 
 
-def _num(column) -> pd.Series:
-    """A column as plain floats (NaN for missing), so comparisons give plain booleans."""
-    return pd.to_numeric(column, errors="coerce").astype("float64")
-
-
 def _weeks(later, earlier) -> pd.Series:
     return ((pd.to_datetime(later) - pd.to_datetime(earlier)).dt.days // 7).astype("float64")
 
@@ -506,115 +501,184 @@ def _flag(series) -> pd.Series:
     return pd.Series(series).fillna(False).astype(bool)
 
 
+# The date-dependent rules hold from a given day on; the case state (storage/case_state.py) keeps that day and
+# compares it with today in SQL at read time, so a stored row never goes stale overnight.
+DATED_RULES = ("stalled", "stalled_in_tier", "adjunct", "regenerative", "surgical", "review_overdue")
+# What needs doing first (the caseload's "Priority" order): the first of these that holds, else the rest.
+PRIORITY = ("red_flag", "review_overdue", "review_due", "stalled", "escalation_due")
+_EVER = pd.Timestamp("1900-01-01")  # "from any day": an open avulsion red flag asks for a surgical opinion now
+
+
 def evaluate(features: pd.DataFrame, thresholds: Thresholds | None, today: date) -> pd.DataFrame:
     """Every rule for every episode in ``features`` (one row per episode, from
-    ``storage.caseload.episode_features``). Vectorised: the same code serves one case or the clinic."""
+    ``storage.case_state.features``). Vectorised: the same code serves one case or the clinic. The same as
+    ``on_date(state_columns(features, thresholds), today)``, which is how the case state splits it."""
+    return on_date(state_columns(features, thresholds), today)
+
+
+_DAY = np.timedelta64(1, "D")
+_NEVER = np.datetime64("NaT", "ns")
+
+
+def _dates(column) -> np.ndarray:
+    return pd.to_datetime(pd.Series(column)).to_numpy(dtype="datetime64[ns]")
+
+
+def _numbers(column) -> np.ndarray:
+    return pd.to_numeric(pd.Series(column), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _booleans(column) -> np.ndarray:
+    return pd.Series(column).fillna(False).to_numpy(dtype=bool)
+
+
+def _texts(column) -> np.ndarray:
+    return pd.Series(column).to_numpy(dtype=object)
+
+
+def _from(start: np.ndarray, weeks: float) -> np.ndarray:
+    """The first day on which whole weeks since ``start`` reach ``weeks`` (``_weeks`` counts whole weeks)."""
+    return start + 7 * int(np.ceil(weeks)) * _DAY
+
+
+def _latest(*columns: np.ndarray) -> np.ndarray:
+    """Row-wise latest date; NaT where any is missing (every condition must hold)."""
+    return np.maximum.reduce(columns)  # NaT wins, as it should: one condition never holds
+
+
+def _earliest(*columns: np.ndarray) -> np.ndarray:
+    """Row-wise earliest date, ignoring missing ones (either condition is enough)."""
+    return np.fmin.reduce(columns)
+
+
+def _only(condition: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """``when`` where ``condition`` holds, else never."""
+    return np.where(condition, when, _NEVER)
+
+
+def state_columns(features: pd.DataFrame, thresholds: Thresholds | None) -> pd.DataFrame:
+    """The rules' results that do not depend on today's date, and for each date-dependent rule the first day
+    it holds (``<rule>_from``; NaT: not while the records stay as they are). Kept in the case state, so it runs
+    inside every save: plain numpy arrays, one frame built at the end."""
     t = dict(default_thresholds(), **(thresholds or {}))
-    f = features.copy()
+    f = features
+    out: dict[str, np.ndarray] = {}
+    open_ = _texts(f["status"]) == "open"
+    post_op = _booleans(f["post_operative"])
+    distal = np.array([str(r).startswith("distal") for r in _texts(f["region"])], dtype=bool) & ~post_op
+    red_flag = open_ & (np.nan_to_num(_numbers(f["open_alerts"])) > 0)
+    out["red_flag"] = red_flag
+
+    # session pain traffic light: pain during and after the prescribed exercises at the latest visit (§9)
+    pain = _numbers(f["session_pain"])
+    out["pain_light"] = np.select(
+        [pain <= t["pain_green_max"], pain <= t["pain_amber_max"], ~np.isnan(pain)],
+        np.array(["green", "amber", "red"], dtype=object),
+        default=None,
+    ).astype(object)
+    hold = open_ & (_texts(f["next_morning_latest"]) == "not_settled")
+    out["hold_stage"] = hold
+    last_seen_on = _dates(f["last_assessed_on"])
+    run_weeks = np.floor((last_seen_on - _dates(f["good_run_start"])) / _DAY / 7)  # this stage's sessions only
+    with np.errstate(invalid="ignore"):
+        out["ready_to_progress"] = (
+            open_
+            & ~post_op  # after surgery, progression follows the surgeon's protocol (§7)
+            & ~red_flag  # no progression while a red flag is open (§6)
+            & (_numbers(f["stage"]) < 4)
+            & (run_weeks >= t["progress_weeks"])
+            & ~hold
+        )
+    left, right = _numbers(f["bridge_left"]), _numbers(f["bridge_right"])
+    out["bridge_lsi"] = lsi_values(_texts(f["side"]), left, right)
+    out["bridge_deficit"] = open_ & deficit_values(_texts(f["side"]), left, right, t)
+
+    # improvement (§9): the latest visit's values only, against the baseline and against the tier's start
+    mcid = np.where(post_op, np.nan, np.where(distal, t["psfs_mcid"], t["visa_h_mcid"]))
+    outcome_now, pain_now = _numbers(f["outcome_latest"]), _numbers(f["pain_latest"])
+    outcome_change = outcome_now - _numbers(f["outcome_baseline"])
+    out["outcome_change"] = outcome_change
+    out["visa_change"] = np.where(post_op | distal, np.nan, outcome_change)
+
+    def pain_better(reference) -> tuple[np.ndarray, np.ndarray]:
+        ref = _numbers(reference)
+        points = ref - pain_now
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(ref > 0, np.round(100.0 * points / ref), np.nan)
+            return pct, (pct >= t["pain_reduction_pct"]) & (points >= t["pain_reduction_points"])
+
+    with np.errstate(invalid="ignore"):
+        pct, better = pain_better(f["pain_baseline"])
+        out["pain_change_pct"] = pct
+        improved = (outcome_change >= mcid) | better | (_numbers(f["groc_latest"]) >= t["groc_min"])
+        _, better_in_tier = pain_better(f["pain_tier_start"])
+        improved_in_tier = ((outcome_now - _numbers(f["outcome_tier_start"])) >= mcid) | better_in_tier
+    out["improved"], out["improved_in_tier"] = improved, improved_in_tier
+    opened_on, tier_since = _dates(f["opened_on"]), _dates(f["tier_since"])
+    window = int(7 * t["baseline_window_weeks"]) * _DAY
+    out["late_baseline"] = _dates(f["outcome_baseline_on"]) > opened_on + window
+
+    # stalled (§9): so many weeks in the episode, or in the current tier, without a meaningful change
+    stalled_in_tier = _only(~improved_in_tier, _from(tier_since, t["stalled_weeks"]))
+    stalled = _earliest(_only(~improved, _from(opened_on, t["stalled_weeks"])), stalled_in_tier)
+    out["stalled_in_tier_from"], out["stalled_from"] = stalled_in_tier, stalled
+
+    # escalation (§9): gated on stage and tier history, one prompt at a time, none after surgery
+    tier = _texts(f["tier"])
+    out["adjunct_from"] = _only(
+        ~post_op & (tier == "conservative"), _latest(_from(tier_since, t["adjunct_weeks"]), stalled)
+    )
+    out["loaded_enough"] = (_numbers(f["max_stage"]) >= t["adjunct_min_stage"]) | _booleans(f["stage_gate_waived"])
+    out["regenerative_from"] = _only(
+        ~post_op & (tier == "adjunct") & ~improved_in_tier & ~improved,
+        _latest(_from(tier_since, t["regenerative_adjunct_weeks"]), _from(opened_on, t["regenerative_weeks"])),
+    )
+    avulsion_open = np.array(["avulsion" in str(k) for k in _texts(f["open_alert_kinds"])], dtype=bool)
+    ever = np.full(len(f), _EVER.to_datetime64(), dtype="datetime64[ns]")
+    out["surgical_from"] = _only(
+        ~post_op,
+        _earliest(_only(~improved, _from(opened_on, t["surgical_weeks"])), _only(avulsion_open, ever)),
+    )
+
+    # review overdue (§9): the planned date plus a grace period; with none planned, 4 weeks since last seen
+    planned = _dates(f["next_review_on"])
+    last_seen = np.where(np.isnat(last_seen_on), opened_on, last_seen_on)
+    out["review_overdue_from"] = np.where(
+        np.isnat(planned),
+        last_seen + (int(7 * t["review_overdue_weeks"]) + 1) * _DAY,
+        planned + (int(t["review_grace_days"]) + 1) * _DAY,
+    )
+    with np.errstate(invalid="ignore"):
+        out["incidental_mri"] = _numbers(f["incidental_mri_age"]) > t["incidental_mri_age"]
+    kept = features.drop(columns=[c for c in out if c in features.columns])
+    return pd.concat([kept, pd.DataFrame(out, index=features.index)], axis=1)
+
+
+def on_date(state: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The date-dependent rules on ``today`` from ``state_columns``. storage/case_state.py's read query says the
+    same in SQL (a test compares the two on the demo clinic)."""
+    f = state.copy()
     today_ts = pd.Timestamp(today)
     open_ = f["status"] == "open"
-    post_op = _flag(f["post_operative"])
-    distal = f["region"].astype(str).str.startswith("distal") & ~post_op
     end = pd.to_datetime(f["closed_on"]).fillna(today_ts)
     f["weeks_in_episode"] = _weeks(end, f["opened_on"])
     f["weeks_in_tier"] = _weeks(end, f["tier_since"])
-    f["red_flag"] = open_ & (_num(f["open_alerts"]).fillna(0) > 0)
 
-    # session pain traffic light: pain during and after the prescribed exercises at the latest visit (§9)
-    pain = _num(f["session_pain"])
-    f["pain_light"] = np.select(
-        [pain <= t["pain_green_max"], pain <= t["pain_amber_max"], pain.notna()],
-        ["green", "amber", "red"],
-        default=np.array(None, dtype=object),
-    )
-    f["hold_stage"] = open_ & (f["next_morning_latest"] == "not_settled")
-    run_weeks = _weeks(f["last_assessed_on"], f["good_run_start"])  # the run counts only this stage's sessions
-    f["ready_to_progress"] = (
-        open_
-        & ~post_op  # after surgery, progression follows the surgeon's protocol (§7)
-        & ~f["red_flag"]  # no progression while a red flag is open (§6)
-        & (_num(f["stage"]) < 4)
-        & (run_weeks >= t["progress_weeks"]).fillna(False)
-        & ~f["hold_stage"]
-    )
+    def holds(rule: str) -> pd.Series:
+        return open_ & (pd.to_datetime(f[f"{rule}_from"]) <= today_ts).fillna(False)
 
-    f["bridge_lsi"] = lsi_values(f["side"], f["bridge_left"], f["bridge_right"])
-    f["bridge_deficit"] = open_ & deficit_values(f["side"], f["bridge_left"], f["bridge_right"], t)
-
-    # improvement (§9): the latest visit's values only, against the baseline and against the tier's start
-    mcid = pd.Series(np.where(post_op, np.nan, np.where(distal, t["psfs_mcid"], t["visa_h_mcid"])), index=f.index)
-    outcome_now = _num(f["outcome_latest"])
-    pain_now = _num(f["pain_latest"])
-    f["outcome_change"] = outcome_now - _num(f["outcome_baseline"])
-    f["visa_change"] = f["outcome_change"].where(~(post_op | distal))
-
-    def pain_drop(reference) -> tuple[pd.Series, pd.Series]:
-        ref = _num(reference)
-        points = ref - pain_now
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pct = pd.Series(np.where(ref > 0, np.round(100.0 * points / ref), np.nan), index=f.index)
-        return pct, points
-
-    pct, points = pain_drop(f["pain_baseline"])
-    f["pain_change_pct"] = pct
-    pain_better = ((pct >= t["pain_reduction_pct"]) & (points >= t["pain_reduction_points"])).fillna(False)
-    groc_better = (_num(f["groc_latest"]) >= t["groc_min"]).fillna(False)
-    f["improved"] = (f["outcome_change"] >= mcid).fillna(False) | pain_better | groc_better
-    tier_pct, tier_points = pain_drop(f["pain_tier_start"])
-    f["improved_in_tier"] = ((outcome_now - _num(f["outcome_tier_start"])) >= mcid).fillna(False) | (
-        (tier_pct >= t["pain_reduction_pct"]) & (tier_points >= t["pain_reduction_points"])
-    ).fillna(False)
-    window = pd.Timedelta(days=int(7 * t["baseline_window_weeks"]))
-    f["late_baseline"] = (pd.to_datetime(f["outcome_baseline_on"]) > pd.to_datetime(f["opened_on"]) + window).fillna(
-        False
-    )
-    f["stalled_in_tier"] = open_ & (f["weeks_in_tier"] >= t["stalled_weeks"]).fillna(False) & ~f["improved_in_tier"]
-    f["stalled"] = (open_ & (f["weeks_in_episode"] >= t["stalled_weeks"]).fillna(False) & ~f["improved"]) | f[
-        "stalled_in_tier"
-    ]
-
-    # escalation (§9): gated on stage and tier history, one prompt at a time, none after surgery
-    may_escalate = open_ & ~post_op
-    adjunct_due = (
-        may_escalate
-        & (f["tier"] == "conservative")
-        & (f["weeks_in_tier"] >= t["adjunct_weeks"]).fillna(False)
-        & f["stalled"]
-    )
-    loaded_enough = (_num(f["max_stage"]) >= t["adjunct_min_stage"]).fillna(False) | _flag(f["stage_gate_waived"])
-    f["consider_adjunct"] = adjunct_due & loaded_enough
-    f["load_before_adjunct"] = adjunct_due & ~loaded_enough
-    f["consider_regenerative"] = (
-        may_escalate
-        & (f["tier"] == "adjunct")
-        & (f["weeks_in_tier"] >= t["regenerative_adjunct_weeks"]).fillna(False)
-        & (f["weeks_in_episode"] >= t["regenerative_weeks"]).fillna(False)
-        & ~f["improved_in_tier"]
-        & ~f["improved"]
-    )
-    avulsion_open = f["open_alert_kinds"].fillna("").astype(str).str.contains("avulsion", regex=False)
-    f["consider_surgical"] = may_escalate & (
-        ((f["weeks_in_episode"] >= t["surgical_weeks"]).fillna(False) & ~f["improved"]) | avulsion_open
-    )
+    f["stalled_in_tier"] = holds("stalled_in_tier")
+    f["stalled"] = holds("stalled")
+    adjunct_due = holds("adjunct")
+    f["consider_adjunct"] = adjunct_due & _flag(f["loaded_enough"])
+    f["load_before_adjunct"] = adjunct_due & ~_flag(f["loaded_enough"])
+    f["consider_regenerative"] = holds("regenerative")
+    f["consider_surgical"] = holds("surgical")
     f["escalation_due"] = f["consider_adjunct"] | f["consider_regenerative"] | f["consider_surgical"]
-
-    # review overdue (§9): the planned date plus a grace period; with none planned, 4 weeks since last seen
+    f["review_overdue"] = holds("review_overdue")
     planned = pd.to_datetime(f["next_review_on"])
-    last_seen = pd.to_datetime(f["last_assessed_on"]).fillna(pd.to_datetime(f["opened_on"]))
-    f["review_overdue"] = open_ & np.where(
-        planned.notna(),
-        today_ts > planned + pd.Timedelta(days=int(t["review_grace_days"])),
-        today_ts - last_seen > pd.Timedelta(days=int(7 * t["review_overdue_weeks"])),
-    )
     f["review_due"] = open_ & (planned <= today_ts).fillna(False) & ~f["review_overdue"]  # due, not yet overdue
-    # what needs doing first (the caseload's "Priority" order): open red flag, review overdue, review due,
-    # stalled, escalation due, then the rest
-    f["priority"] = np.select(
-        [f["red_flag"], f["review_overdue"], f["review_due"], f["stalled"], f["escalation_due"]],
-        [0, 1, 2, 3, 4],
-        default=5,
-    )
-    f["incidental_mri"] = (_num(f["incidental_mri_age"]) > t["incidental_mri_age"]).fillna(False)
+    f["priority"] = np.select([f[rule].astype(bool) for rule in PRIORITY], list(range(len(PRIORITY))), default=5)
     return f
 
 

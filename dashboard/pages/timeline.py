@@ -33,9 +33,9 @@ if shown != "Service views":  # only the chosen view is computed and drawn
             note += f" ({caseload.MAX_LANES} at a time, to keep the chart readable and fast)"
         st.caption(note + ". Bars: tier periods. Ticks: assessments. Blue line: today. Click a lane to open the case.")
         [spec] = chart_cache.specs(
-            db,
             "timeline",
-            (repr(f), offset, date.today()),
+            date.today(),
+            [view.lanes, view.periods, view.visits],
             lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())],
         )
         event = st.vega_lite_chart(
@@ -74,9 +74,9 @@ else:
     st.caption("Whole clinic, all episodes (the filters above apply to the Episodes tab).")
     st.markdown("**Open episodes per tier, by week** (last two years)")
     per_week, tier_weeks, discharge = chart_cache.specs(
-        db,
         "service",
         date.today(),
+        [views["per_week"], views["tier_weeks"], views["discharge"]],
         lambda: [
             charts.per_week_chart(views["per_week"]),
             charts.tier_weeks_chart(views["tier_weeks"]),

@@ -17,11 +17,12 @@ import pandas as pd
 
 from ..domain.model import FieldProblems, NotDone, User, label_of
 from ..storage import audit, patient_data
+from ..storage import case_state as state_sql
 from ..storage import handouts as handout_sql
 from ..storage import records as sql
 from ..storage import users as user_sql
 from ..storage.db import Database, DatabaseError, utc_now
-from . import audit_words
+from . import audit_words, case_state
 from .auth import Permission, can, require
 from .clinic import remember_backup
 from .exports import csv_bytes
@@ -42,7 +43,7 @@ def backup(db: Database, actor: User, out_dir: Path) -> Path:
     attempt, and raises ``NotDone`` saying so."""
     require(actor, Permission.BACKUP)
     out_dir = Path(out_dir)
-    target = out_dir / f"clinic-{utc_now():%Y%m%d-%H%M%S-%f}.duckdb"
+    target = out_dir / f"clinic-{utc_now():%Y%m%d-%H%M%S-%f}{db.backup_suffix}"
     checksum = target.parent / (target.name + ".sha256")
     try:
         if out_dir.exists() and not out_dir.is_dir():
@@ -77,7 +78,8 @@ def backup(db: Database, actor: User, out_dir: Path) -> Path:
         ) from exc
     with db.transaction() as cur:
         audit.append(cur, actor.username, "backup", "database", None, after={"file": str(target), "sha256": digest})
-    remember_backup(db.path, target, digest)
+    if db.engine == "duckdb":  # noted beside the file; PostgreSQL has no file to note it beside
+        remember_backup(db.path, target, digest)
     return target
 
 
@@ -88,6 +90,14 @@ def restore(backup_file: Path, target: Path, actor: User) -> Path:
     backup_file, target = Path(backup_file), Path(target)
     if not backup_file.exists():
         raise FieldProblems({"backup": f"No backup file {backup_file}."})
+    if backup_file.suffix == ".pgdump":
+        raise FieldProblems(
+            {
+                "backup": f"{backup_file} is a PostgreSQL backup (pg_dump): restore it into a new, empty PostgreSQL "
+                f"database with pg_restore --no-owner --dbname=postgresql://USER@HOST/NEWDB {backup_file}, then "
+                "point CLINIC_DB at that database."
+            }
+        )
     if target.exists():
         raise FieldProblems({"target": f"{target} already exists: restore into a new file."})
     checksum = backup_file.parent / (backup_file.name + ".sha256")
@@ -109,6 +119,7 @@ def restore(backup_file: Path, target: Path, actor: User) -> Path:
     except DatabaseError as exc:
         target.unlink(missing_ok=True)
         raise FieldProblems({"backup": f"{backup_file} is not a usable clinic database backup: {exc}"}) from exc
+    case_state.ensure_complete(restored)  # a backup from before the case state
     with restored.transaction() as cur:
         audit.append(cur, actor.username, "restore", "database", None, after={"from": str(backup_file)})
     restored.close()
@@ -177,10 +188,11 @@ def anonymise_patient(db: Database, actor: User, patient_id: int, reason: str) -
             counts["handout files deleted"] = len(paths)
             request = patient_data.redact_text(reason.strip(), patient_data.identifiers(person))
             audit.append(cur, actor.username, "anonymise", "patient", patient_id, after={"reason": request, **counts})
+            case_state.refresh(cur, state_sql.episodes_of_patient(cur, patient_id))  # the birth date changed
     for path in paths:
         Path(path).unlink(missing_ok=True)
     try:
-        db.rewrite_file()
+        db.rewrite_file(tables=[*patient_data.PATIENT_ROWS, "audit_log"])
     except Exception as exc:
         raise NotDone(
             f"The patient is anonymised in the record and the audit trail, and their handout files are deleted; "

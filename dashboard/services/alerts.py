@@ -23,6 +23,7 @@ from ..storage import alerts as alert_sql
 from ..storage import audit
 from ..storage import records as sql
 from ..storage.db import Database, utc_now
+from . import case_state
 from .auth import Permission, require
 
 
@@ -200,7 +201,9 @@ def raise_alert(db: Database, actor: User, episode_id: int, raw: dict[str, Any],
             raise AlertNotFound("No such episode.")
         values = require_valid(validation.check_manual_alert(raw, opened_on=ep["opened_on"], today=today))
         values.update(episode_id=episode_id, source="clinician", source_id=None)
-        return _raise(cur, actor, values, utc_now())
+        alert_id = _raise(cur, actor, values, utc_now())
+        case_state.refresh(cur, [episode_id])
+        return alert_id
 
 
 def resolve(
@@ -229,6 +232,7 @@ def resolve(
             before={"status": "open", "kind": before["kind"], "detail": before["detail"]},
             after={"status": "resolved", **values},
         )
+        case_state.refresh(cur, [before["episode_id"]])
 
 
 def answers_for(db: Database, actor: User, assessment_id: int) -> dict[int, str]:

@@ -17,6 +17,7 @@ from ..storage import audit
 from ..storage import care as care_sql
 from ..storage import records as sql
 from ..storage.db import Database, utc_now
+from . import case_state
 from .auth import Permission, require
 from .records import NotFound, RecordLocked
 
@@ -69,6 +70,7 @@ def set_thresholds(db: Database, actor: User, changes: dict[str, float]) -> int:
                 before={"value": float(before if before is not None else rules.THRESHOLDS[key].default)},
                 after={"value": float(value)},
             )
+        case_state.refresh_all(cur)  # every stored rule result follows the values in force
     return len(changes)
 
 
@@ -115,13 +117,17 @@ def change_tier(db: Database, actor: User, episode_id: int, raw: dict[str, Any],
     """Move the episode to another tier (up, or back down) from a date, with the reason."""
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
-        return _change(cur, actor, episode_id, raw, "tier", _today(today))
+        change_id = _change(cur, actor, episode_id, raw, "tier", _today(today))
+        case_state.refresh(cur, [episode_id])
+        return change_id
 
 
 def change_stage(db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None) -> int:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
-        return _change(cur, actor, episode_id, raw, "stage", _today(today))
+        change_id = _change(cur, actor, episode_id, raw, "stage", _today(today))
+        case_state.refresh(cur, [episode_id])
+        return change_id
 
 
 # -- treatments ----------------------------------------------------------------------------------------
@@ -156,6 +162,7 @@ def record_treatment(
         if values.get("screen_json"):
             after["screen"] = json.loads(values["screen_json"])
         audit.append(cur, actor.username, "create", "treatment", treatment_id, after=after)
+        case_state.refresh(cur, [episode_id])
     return treatment_id
 
 
@@ -286,6 +293,7 @@ def decide(
             decision_id,
             after={"episode_id": episode_id, "rule_id": rule_id, "reason": reason.strip()},
         )
+        case_state.refresh(cur, [episode_id])
     return decision_id
 
 

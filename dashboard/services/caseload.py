@@ -1,4 +1,5 @@
-"""The rules applied to episodes: one case, or the whole clinic (cached until the next write)."""
+"""The caseload, the timeline and one case's rules, read from the case state (storage/case_state.py): kept
+current inside every write, with today's rules, filters, order, counts and paging computed in the database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from ..domain import rules
 from ..domain.model import ALERT_KINDS, User, label_of
 from ..storage import care as care_sql
+from ..storage import case_state as state_sql
 from ..storage import caseload as caseload_sql
 from ..storage import records as records_sql
 from ..storage.db import Database
@@ -21,17 +23,10 @@ from .records import NotFound
 
 
 def evaluated_episodes(db: Database, actor: User, *, today: date | None = None) -> pd.DataFrame:
-    """Every episode with its rule results. Recomputed in DuckDB after any write (db.generation),
-    otherwise served from memory; callers must not modify the frame."""
+    """Every episode with every rule on ``today``, read from the case state (storage/case_state.py) in one
+    query. For exports and checks; pages ask for a filtered window (``caseload``), never the whole clinic."""
     require(actor, Permission.VIEW)
-    today = today or date.today()
-    thresholds = effective_thresholds(db)
-
-    def compute() -> pd.DataFrame:
-        features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"])
-        return rules.evaluate(features, thresholds, today)
-
-    return memoised(db, "evaluated_episodes", (tuple(sorted(thresholds.items())), today), compute)
+    return state_sql.rows(db, today or date.today(), state_sql.Where([], []))
 
 
 @dataclass
@@ -42,17 +37,14 @@ class CaseRules:
 
 
 def case_rules(db: Database, actor: User, episode_id: int, *, today: date | None = None) -> CaseRules:
+    """One case's rules on ``today`` (from its case state, as the caseload shows them) and its open suggestions."""
     require(actor, Permission.VIEW)
     today = today or date.today()
-    return memoised(db, "case_rules", (episode_id, today), lambda: _case_rules(db, episode_id, today))
-
-
-def _case_rules(db: Database, episode_id: int, today: date) -> CaseRules:
-    thresholds = effective_thresholds(db)
-    features = caseload_sql.episode_features(db, pain_amber_max=thresholds["pain_amber_max"], episode_id=episode_id)
-    if features.empty:
+    found = state_sql.rows(db, today, state_sql.Where(["episode_id = ?"], [int(episode_id)]))
+    if found.empty:
         raise NotFound("No such episode.")
-    row = rules.evaluate(features, thresholds, today).iloc[0].to_dict()
+    row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].to_dict().items()}  # one spelling of "none"
+    thresholds = effective_thresholds(db)
     decided = care_sql.decisions_for_episode(db, episode_id)
     last = records_sql.last_recorded_at(db, episode_id)
     suggestions = []
@@ -64,6 +56,10 @@ def _case_rules(db: Database, episode_id: int, today: date) -> CaseRules:
             continue  # decided since the last assessment: not asked again until the next one
         suggestions.append(rules.RULES[rule_id])
     return CaseRules(result=row, suggestions=suggestions, thresholds=thresholds)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 # -- the caseload: filters, figures, a window of rows --------------------------------------------------
@@ -90,7 +86,6 @@ SORTS = {
     "Outcome change": ["outcome_change"],
     "Opened": ["opened_on"],
 }
-_DESCENDING_FIRST: dict[str, list[bool]] = {}
 # Why a case comes where it does in the "Priority" order, in words (rules.evaluate's ``priority``, 0 first).
 PRIORITY_WORDS = ("Red flag", "Review overdue", "Review due", "Stalled", "Escalation due", "Nothing due")
 
@@ -111,11 +106,14 @@ class CaseloadFilter:
     descending: bool = False
 
 
-def filter_episodes(evaluated: pd.DataFrame, f: CaseloadFilter) -> pd.DataFrame:
-    """The episodes matching the filter, sorted. Vectorised boolean masks over the evaluated frame."""
-    mask = pd.Series(True, index=evaluated.index)
+def where(f: CaseloadFilter) -> state_sql.Where:
+    """The filter as SQL conditions over the case state's read query (column names from code, values as
+    parameters)."""
+    conditions: list[str] = []
+    params: list[Any] = []
     if f.clinician_id is not None:
-        mask &= evaluated["clinician_id"] == f.clinician_id
+        conditions.append("clinician_id = ?")
+        params.append(int(f.clinician_id))
     for column, chosen in (
         ("status", f.statuses),
         ("tier", f.tiers),
@@ -124,26 +122,28 @@ def filter_episodes(evaluated: pd.DataFrame, f: CaseloadFilter) -> pd.DataFrame:
         ("region", f.regions),
     ):
         if chosen:
-            mask &= evaluated[column].isin(list(chosen))
+            conditions.append(f"{column} IN ({', '.join('?' for _ in chosen)})")
+            params.extend(chosen)
     for flag in f.flags:
-        mask &= evaluated[flag].astype(bool)
-    opened = pd.to_datetime(evaluated["opened_on"])
+        if flag not in FLAG_LABELS:
+            raise ValueError(flag)
+        conditions.append(flag)
     if f.opened_from:
-        mask &= opened >= pd.Timestamp(f.opened_from)
+        conditions.append("opened_on >= ?")
+        params.append(f.opened_from)
     if f.opened_to:
-        mask &= opened <= pd.Timestamp(f.opened_to)
+        conditions.append("opened_on <= ?")
+        params.append(f.opened_to)
     text = (f.text or "").strip().lower()
     if text:
-        name = (evaluated["given_name"] + " " + evaluated["family_name"]).str.lower()
-        mask &= name.str.contains(text, regex=False) | evaluated["clinic_id"].str.lower().str.contains(
-            text, regex=False
-        )
-    found = evaluated[mask]
+        conditions.append("(strpos(lower(given_name || ' ' || family_name), ?) > 0 OR strpos(lower(clinic_id), ?) > 0)")
+        params += [text, text]
+    return state_sql.Where(conditions, params)
+
+
+def order(f: CaseloadFilter) -> list[tuple[str, bool]]:
     columns = SORTS.get(f.sort, SORTS["Priority"])
-    ascending = _DESCENDING_FIRST.get(f.sort, [True] * len(columns))
-    if f.descending:
-        ascending = [not a for a in ascending]
-    return found.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
+    return [(column, f.descending) for column in columns]
 
 
 @dataclass
@@ -163,26 +163,25 @@ def caseload(
     limit: int | None = None,
     today: date | None = None,
 ) -> Caseload:
-    """The figures and one window of the filtered list, at most ``limit`` rows (MAX_ROWS), kept until the
-    next write."""
-    evaluated = evaluated_episodes(db, actor, today=today)
+    """The figures and one window of the filtered list, at most ``limit`` rows (MAX_ROWS): filtered, sorted,
+    counted and paged in the database from the case state, current after every write."""
+    require(actor, Permission.VIEW)
+    today = today or date.today()
     rows = min(limit or MAX_ROWS, MAX_ROWS)
-    key = (repr(f), offset, rows, today or date.today())
-    return memoised(db, "caseload", key, lambda: _caseload(evaluated, f, offset, rows))
+    w = where(f)
+    window = state_sql.rows(db, today, w, order(f), limit=rows, offset=offset)
+    total = len(window) if offset == 0 and len(window) < rows else state_sql.count(db, today, w)
+    scope = state_sql.Where(*((["clinician_id = ?"], [f.clinician_id]) if f.clinician_id is not None else ([], [])))
+    counted = {f"tier_{tier}": f"tier = '{tier}'" for tier in TIER_NAMES}
+    counted.update({flag: flag for flag in FIGURE_FLAGS})
+    found = state_sql.figures(db, today, scope, counted)
+    figures = {f"tier:{tier}": found[f"tier_{tier}"] for tier in TIER_NAMES}
+    figures.update({flag: found[flag] for flag in FIGURE_FLAGS})
+    return Caseload(rows=present(window), total=total, figures=figures, offset=offset)
 
 
-def _caseload(evaluated: pd.DataFrame, f: CaseloadFilter, offset: int, rows: int) -> Caseload:
-    scope = evaluated if f.clinician_id is None else evaluated[evaluated["clinician_id"] == f.clinician_id]
-    open_ = scope[scope["status"] == "open"]
-    figures = {
-        f"tier:{tier}": int((open_["tier"] == tier).sum()) for tier in ("conservative", "adjunct", "regenerative")
-    }
-    figures.update(
-        {flag: int(open_[flag].sum()) for flag in ("red_flag", "stalled", "review_overdue", "escalation_due")}
-    )
-    found = filter_episodes(evaluated, f)
-    window = found.iloc[offset : offset + rows]
-    return Caseload(rows=present(window), total=len(found), figures=figures, offset=offset)
+TIER_NAMES = ("conservative", "adjunct", "regenerative")
+FIGURE_FLAGS = ("red_flag", "stalled", "review_overdue", "escalation_due")
 
 
 def _red_flag_words(kinds: str) -> str:
@@ -234,7 +233,8 @@ def export_csv(db: Database, actor: User, f: CaseloadFilter, *, today: date | No
     from ..storage import audit
     from .exports import csv_bytes
 
-    found = filter_episodes(evaluated_episodes(db, actor, today=today), f)
+    require(actor, Permission.VIEW)
+    found = state_sql.rows(db, today or date.today(), where(f), order(f))
     data = csv_bytes(present(found).drop(columns=["episode_id"]))
     with db.transaction() as cur:
         audit.append(
@@ -260,14 +260,11 @@ class Timeline:
 
 
 def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, today: date | None = None) -> Timeline:
+    """One window of lanes (MAX_LANES) of the filtered caseload, in its order, with their periods and visits."""
+    require(actor, Permission.VIEW)
     today = today or date.today()
-    evaluated = evaluated_episodes(db, actor, today=today)
-    return memoised(db, "timeline", (repr(f), offset, today), lambda: _timeline(db, evaluated, f, offset, today))
-
-
-def _timeline(db: Database, evaluated: pd.DataFrame, f: CaseloadFilter, offset: int, today: date) -> Timeline:
-    found = filter_episodes(evaluated, f)
-    window = found.iloc[offset : offset + MAX_LANES]
+    w = where(f)
+    window = state_sql.rows(db, today, w, order(f), limit=MAX_LANES, offset=offset)
     ids = [int(i) for i in window["episode_id"]]
     lanes = pd.DataFrame(
         {
@@ -282,11 +279,12 @@ def _timeline(db: Database, evaluated: pd.DataFrame, f: CaseloadFilter, offset: 
             + window["episode_id"].astype(str),
         }
     )
+    total = len(window) if offset == 0 and len(window) < MAX_LANES else state_sql.count(db, today, w)
     return Timeline(
         lanes=lanes,
         periods=caseload_sql.tier_periods(db, ids, today),
         visits=caseload_sql.assessment_dates(db, ids),
-        total=len(found),
+        total=total,
     )
 
 

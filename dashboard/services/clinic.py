@@ -15,8 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .. import config
+from ..storage import db as storage_db
 from ..storage import records as sql
 from ..storage.db import Database, DatabaseDamaged, utc_now
+from . import case_state
 from .demo import build_demo
 
 
@@ -35,14 +37,18 @@ def open_clinic(cfg: config.ClinicConfig | None = None, *, today: date | None = 
     db = open_database(cfg.db_path)
     if cfg.demo and sql.count_patients(db) == 0 and not db.scalar("SELECT count(*) FROM users"):
         build_demo(db, cases=config.DEMO_CASES, seed=config.DEMO_SEED, today=today)
+    case_state.ensure_complete(db)  # a database from before the case state gets it built once
     return db
 
 
 def open_database(path: str | Path) -> Database:
-    """``Database(path)``, with a damaged file's refusal completed by what to do about it."""
+    """The clinic database at ``path`` (a DuckDB file, or a ``postgresql://`` URL: storage.db.open_database),
+    with a damaged file's refusal completed by what to do about it."""
     try:
-        return Database(path)
+        return storage_db.open_database(path)
     except DatabaseDamaged as exc:
+        if storage_db.is_postgres_url(path):
+            raise
         raise DatabaseDamaged(f"{exc}\n{damage_advice(Path(path))}") from exc
 
 

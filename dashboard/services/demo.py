@@ -39,6 +39,7 @@ from ..domain.rules import default_thresholds
 from ..storage import audit, bulk
 from ..storage import records as sql
 from ..storage.db import Database, utc_now
+from . import case_state
 from .passwords import hash_password
 
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -2339,6 +2340,7 @@ def _bulk_insert(db: Database, at: datetime, frames: dict[str, pd.DataFrame]) ->
             bulk.load(cur, name, frame)
         for key, value in CLINIC:
             sql.set_setting(cur, key, value, at, "demo")
+        case_state.refresh_all(cur)
         audit.append(
             cur,
             "demo",

@@ -31,6 +31,7 @@ from ..storage import audit, bulk
 from ..storage import records as sql
 from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
+from . import case_state
 from .auth import Permission, require
 from .records import OPENING_STAGE_REASON, OPENING_TIER_REASON
 
@@ -244,6 +245,7 @@ def import_patients_csv(db: Database, actor: User, data: bytes, *, today: date |
                 bulk.append(
                     cur, table, opening.rename(columns={"opened_on": "effective_on"}).assign(recorded_at=at, **change)
                 )
+        case_state.refresh(cur, episode_ids)
         # One audit row for the import: who, when, the file's SHA-256 and the records it created (the values
         # themselves are in the records, with created_by and created_at; not copied 200,000 times).
         audit.append(

@@ -1,7 +1,7 @@
 """Results that change only when the database is written, kept in memory until the next write.
 
-The key includes ``db.generation``, which every committed transaction bumps; this process is the
-file's only writer (DuckDB's file lock), so a cached value is never stale.
+The key includes ``db.generation``, which every committed transaction bumps in the database itself
+(``write_generation``), so a write through any process or app server makes the cached value stale.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ from ..domain.model import PSFS_ITEMS, RED_FLAG_CODES, FieldProblems, Tier, User
 from ..domain.validation import require_valid
 from ..storage import alerts as alert_sql
 from ..storage import audit
+from ..storage import case_state as state_sql
 from ..storage import records as sql
 from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
-from . import alerts
+from . import alerts, case_state
 from .auth import Permission, require
 
 
@@ -100,6 +101,7 @@ def update_patient(
         audit.append(
             cur, actor.username, "update", "patient", patient_id, before={k: before[k] for k in values}, after=values
         )
+        case_state.refresh(cur, state_sql.episodes_of_patient(cur, patient_id))  # the age on imaging dates
 
 
 def find_patients(db: Database, actor: User, text: str, limit: int = 50) -> pd.DataFrame:
@@ -173,6 +175,7 @@ def insert_new_episode(cur, actor: User, values: dict[str, Any]) -> int:
         at,
     )
     audit.append(cur, actor.username, "create", "episode", episode_id, after=values)
+    case_state.refresh(cur, [episode_id])
     return episode_id
 
 
@@ -200,6 +203,7 @@ def close_episode(
         audit.append(
             cur, actor.username, "close", "episode", episode_id, before={k: before[k] for k in values}, after=values
         )
+        case_state.refresh(cur, [episode_id])
 
 
 def episode(db: Database, actor: User, episode_id: int) -> dict[str, Any]:
@@ -232,6 +236,7 @@ def record_assessment(
         assessment_id = sql.insert_assessment(cur, values, at, actor.username)
         audit.append(cur, actor.username, "create", "assessment", assessment_id, after=values)
         alerts.after_assessment(cur, actor, ep, assessment_id, values, at)
+        case_state.refresh(cur, [episode_id])
     return assessment_id
 
 
@@ -274,6 +279,7 @@ def update_draft(
             before={k: before.get(k) for k in values},
             after=values,
         )
+        case_state.refresh(cur, [ep["episode_id"]])
 
 
 def _refuse_unless_author(cur, actor: User, draft: dict[str, Any], doing: str) -> None:
@@ -464,6 +470,7 @@ def record_imaging(
         from .care import effective_thresholds  # care imports this module
 
         alerts.after_imaging(cur, actor, ep, imaging_id, values, at, effective_thresholds(db))
+        case_state.refresh(cur, [episode_id])
     return imaging_id
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .db import Database, utc_now
+from .dialect import Dialect
 
 
 def _json(value: Any) -> str | None:
@@ -61,21 +62,22 @@ def search(
         where.append("occurred_at >= ?")
         params.append(datetime.combine(since, datetime.min.time()))
     if until:
-        where.append("occurred_at < ? + INTERVAL 1 DAY")
+        where.append("occurred_at < ? + INTERVAL '1 day'")
         params.append(datetime.combine(until, datetime.min.time()))
     sql = (
         "SELECT a.audit_id, a.occurred_at, a.username, a.action, a.entity, a.entity_id, a.before_json, a.after_json,"
         "       who.display_name AS who_name, target.display_name AS target_name,"
         "       p.given_name, p.family_name, p.clinic_id"
         " FROM (SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + ""
-        "       ORDER BY audit_id DESC LIMIT ?) a" + _NAMES + " ORDER BY a.audit_id DESC"
+        "       ORDER BY audit_id DESC LIMIT ?) a" + _names(db.dialect) + " ORDER BY a.audit_id DESC"
     )
     return db.frame(sql, params + [limit])
 
 
 # Who did it (by name), whom it was done to (an account), and whose record it touched (the patient, reached
 # through the episode of whatever record the entry is about).
-_ID = "TRY_CAST(a.entity_id AS BIGINT)"
+# the entry's record number as a number (a join key); entity_id is text. The SQL differs per engine, so the
+# joins are built per dialect (_names).
 _OF_EPISODE = {  # entity -> (table, key) of records that belong to an episode
     "assessment": ("assessments", "assessment_id"),
     "imaging": ("imaging_reports", "imaging_id"),
@@ -85,19 +87,22 @@ _OF_EPISODE = {  # entity -> (table, key) of records that belong to an episode
     "prescription": ("prescriptions", "prescription_id"),
     "suggestion": ("suggestion_decisions", "decision_id"),
 }
-_NAMES = (
-    " LEFT JOIN users who ON who.username = a.username"
-    f" LEFT JOIN users target ON a.entity = 'user' AND target.user_id = {_ID}"
-    + "".join(
-        f" LEFT JOIN {table} x{n} ON a.entity = '{entity}' AND x{n}.{key} = {_ID}"
-        for n, (entity, (table, key)) in enumerate(_OF_EPISODE.items())
+
+
+def _names(dialect: Dialect) -> str:
+    at = dialect.try_int("a.entity_id")
+    return (
+        " LEFT JOIN users who ON who.username = a.username"
+        f" LEFT JOIN users target ON a.entity = 'user' AND target.user_id = {at}"
+        + "".join(
+            f" LEFT JOIN {table} x{n} ON a.entity = '{entity}' AND x{n}.{key} = {at}"
+            for n, (entity, (table, key)) in enumerate(_OF_EPISODE.items())
+        )
+        + f" LEFT JOIN episodes e ON e.episode_id = coalesce(CASE WHEN a.entity = 'episode' THEN {at} END, "
+        + ", ".join(f"x{n}.episode_id" for n in range(len(_OF_EPISODE)))
+        + f") LEFT JOIN patients p ON p.patient_id = coalesce(CASE WHEN a.entity = 'patient' THEN {at} END,"
+        " e.patient_id)"
     )
-    + " LEFT JOIN episodes e ON e.episode_id = coalesce(CASE WHEN a.entity = 'episode' THEN "
-    + _ID
-    + " END, "
-    + ", ".join(f"x{n}.episode_id" for n in range(len(_OF_EPISODE)))
-    + f") LEFT JOIN patients p ON p.patient_id = coalesce(CASE WHEN a.entity = 'patient' THEN {_ID} END, e.patient_id)"
-)
 
 
 def distinct_values(db: Database, column: str) -> list[str]:

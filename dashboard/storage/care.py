@@ -98,6 +98,11 @@ def threshold_overrides(db: Database) -> dict[str, float]:
     }
 
 
+def threshold_overrides_in(cur) -> dict[str, float]:
+    """The administrator's values, read inside the caller's transaction."""
+    return {r[0]: r[1] for r in cur.execute("SELECT threshold_key, threshold_value FROM rule_thresholds").fetchall()}
+
+
 def set_threshold(cur, key: str, value: float, at: datetime, by: str) -> float | None:
     before = cur.execute("SELECT threshold_value FROM rule_thresholds WHERE threshold_key = ?", [key]).fetchone()
     if before:

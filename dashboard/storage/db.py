@@ -1,9 +1,19 @@
-"""The one guarded path to the DuckDB file.
+"""The one guarded path to the clinic database: a DuckDB file (the default) or PostgreSQL.
 
-One connection per process (``Database``), a fresh cursor per operation, one write lock so that
-writes are serialised inside the process, short explicit transactions, and numbered migrations
-recorded in ``schema_version``. DuckDB itself allows a single writing process per file; a second
-process gets ``DatabaseInUse`` with a message a person can act on.
+``open_database(target)`` picks the engine: a path opens a DuckDB file (``Database``), a ``postgresql://`` or
+``postgres://`` URL a PostgreSQL database (``PostgresDatabase``, the same interface). What differs between the
+engines' SQL is in ``dialect.py`` (``db.dialect``).
+
+DuckDB: one connection per process, a fresh cursor per operation, one write lock so that writes are serialised
+inside the process, short explicit transactions. DuckDB itself allows a single writing process per file; a
+second process gets ``DatabaseInUse`` with a message a person can act on.
+
+PostgreSQL: a small connection pool per process; each write transaction takes one advisory lock
+(``WRITE_LOCK``) so that writes are serialised across every app server, as DuckDB's are within its one process.
+
+Both: numbered migrations recorded in ``schema_version``; every ``transaction(records=True)`` and bulk
+transaction bumps the single row of ``write_generation`` (migration 009) with its write, and
+``db.generation`` reads it, so a result cached by any server is known stale after a write through any other.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from .dialect import DUCKDB, POSTGRESQL, Dialect, pg_placeholders
 
 
 class DatabaseInUse(RuntimeError):
@@ -48,22 +60,38 @@ def _migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-# Committed writes per database file in this process. This process is the file's only writer (DuckDB's
-# file lock), so the count tells exactly when anything kept in memory about the file is stale.
-_generations: dict[str, int] = {}
-_generations_lock = threading.Lock()
+# The write generation: one row, bumped in every transaction that writes the record (migration 009).
+_BUMP = "UPDATE write_generation SET n = n + 1 WHERE id = 1"
+_GENERATION = "SELECT n FROM write_generation WHERE id = 1"
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.strip().lower().startswith(("postgresql://", "postgres://"))
+
+
+def open_database(target: str | Path, *, read_only: bool = False) -> Database:
+    """The clinic database named by ``target``: a ``postgresql://`` (or ``postgres://``) URL opens PostgreSQL,
+    anything else is the path of a DuckDB file. Health-checked and migrated, as each class does."""
+    if is_postgres_url(target):
+        return PostgresDatabase(str(target).strip(), read_only=read_only)
+    return Database(target, read_only=read_only)
 
 
 class Database:
-    """A clinic database file, opened once per process."""
+    """A clinic database file, opened once per process (DuckDB). ``PostgresDatabase`` has the same interface."""
+
+    dialect: Dialect = DUCKDB
+    engine = "duckdb"
+    backup_suffix = ".duckdb"  # what snapshot_to writes
 
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
+        self.location = str(self.path)  # what to call it in messages and cache keys
+        self._has_generation = False
         self.read_only = read_only
         self._write_lock = threading.RLock()
         self._gate = _Gate()  # reads share the file; rewrite_file has it alone for the moment it takes
         self._bulk_active = 0  # bulk transactions in progress (see bulk_transaction)
-        self._key = str(self.path.resolve())
         existed = self.path.exists()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,11 +118,25 @@ class Database:
             raise
         if not read_only:
             self.migrate()
+        self._has_generation = self._table_exists("write_generation")
+
+    def _table_exists(self, table: str) -> bool:
+        with self.cursor() as cur:
+            return bool(
+                cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()[
+                    0
+                ][0]
+            )
 
     @property
     def generation(self) -> int:
-        """How many writes have been committed to this file by this process."""
-        return _generations.get(self._key, 0)
+        """How many writes of the record have been committed to this database (by any process): a cheap
+        primary-key read of ``write_generation``."""
+        if not self._has_generation:
+            return 0
+        with self.cursor() as cur:
+            got = cur.execute(_GENERATION).fetchone()
+            return int(got[0]) if got else 0
 
     # -- reading -------------------------------------------------------------------------------
     @contextmanager
@@ -138,10 +180,9 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION").fetchall()
                 yield cur
+                if records and self._has_generation:
+                    cur.execute(_BUMP)
                 cur.execute("COMMIT")
-                if records:
-                    with _generations_lock:
-                        _generations[self._key] = _generations.get(self._key, 0) + 1
             except BaseException:
                 with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
@@ -179,8 +220,14 @@ class Database:
                     cur.execute("COMMIT")
                 finally:
                     cur.execute("RESET checkpoint_threshold")
-                with _generations_lock:
-                    _generations[self._key] = _generations.get(self._key, 0) + 1
+                # Bumped just after the commit, still under the lock: in the bulk transaction itself it would
+                # clash with the bumps other writes committed while it ran (DuckDB refuses such an update).
+                if self._has_generation:
+                    bump = self._conn.cursor()
+                    try:
+                        bump.execute(_BUMP)
+                    finally:
+                        bump.close()
         except BaseException:
             with suppress(duckdb.Error):
                 cur.execute("ROLLBACK")
@@ -281,11 +328,12 @@ class Database:
                 partial.unlink(missing_ok=True)  # a failed copy (a full disk) leaves nothing behind
                 raise
 
-    def rewrite_file(self) -> None:
+    def rewrite_file(self, tables: list[str] | None = None) -> None:
         """Write the whole database afresh into a new file and put it in place of this one, so that nothing
         deleted or overwritten survives in the file (DuckDB reuses the space of old data but does not wipe it,
         and keeps fragments of old values in its statistics). Writes wait on the lock and reads wait at the
-        gate while the copy is made: a few seconds for a large clinic."""
+        gate while the copy is made: a few seconds for a large clinic. (``tables``, the tables that held what must not
+        survive, matters on PostgreSQL only: the whole file is rewritten.)"""
         if self.read_only:
             raise DatabaseError("This database was opened read-only.")
         fresh = self.path.with_name(self.path.name + ".rewrite")
@@ -377,3 +425,364 @@ def _damaged(path: Path, what: str, exc: BaseException) -> str:
 
 def latest_migration() -> int:
     return max(number for number, _, _ in _migration_files())
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------------------
+
+# Advisory lock keys (any two fixed numbers): every write transaction takes WRITE_LOCK, so writes are serialised
+# across all app servers as DuckDB serialises them in its one process; migrating takes MIGRATE_LOCK, so two
+# servers starting at once apply each migration once.
+WRITE_LOCK = 7_201_501
+MIGRATE_LOCK = 7_201_502
+POOL_MIN, POOL_MAX = 1, 8
+
+_PG_INT = {21: "int16", 23: "int32", 20: "int64"}  # int2, int4, int8 -> numpy; "Int16"... when NULLs
+_PG_FLOAT = {700, 701, 1700}  # float4, float8, numeric
+_PG_WHEN = {1082, 1114, 1184}  # date, timestamp, timestamptz
+_PG_BOOL = 16
+_PG_TEXT = {25, 1043, 1042}
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The PostgreSQL server cannot be reached, or refuses this program's connection."""
+
+
+def _frame(rows: list[tuple], description) -> pd.DataFrame:
+    """A result as a pandas frame with the dtypes DuckDB's ``.df()`` gives (nullable integers and booleans when a
+    column holds NULL, datetime64[us] dates and timestamps, float64 numbers, str text)."""
+    names = [d.name for d in description]
+    positions = range(len(names))
+    frame = pd.DataFrame.from_records(rows, columns=positions) if rows else pd.DataFrame(columns=positions)
+    for i, d in enumerate(description):
+        column = frame.iloc[:, i]
+        nulls = bool(column.isna().any())
+        oid = d.type_code
+        if oid in _PG_INT:
+            kind = _PG_INT[oid]
+            column = column.astype(kind.capitalize() if nulls else kind)
+        elif oid in _PG_FLOAT:
+            column = column.astype("float64")
+        elif oid in _PG_WHEN:
+            column = pd.to_datetime(column).astype("datetime64[us]")
+        elif oid == _PG_BOOL:
+            column = column.astype("boolean" if nulls else "bool")
+        elif oid in _PG_TEXT and rows:
+            column = column.astype("str")
+        frame.isetitem(i, column)
+    frame.columns = names
+    return frame
+
+
+def _param(value: Any) -> Any:
+    """A parameter as psycopg takes it, as DuckDB's cursor takes it: pandas' NA and NaT as NULL, numpy scalars
+    and pandas timestamps as Python values, lists element by element."""
+    import numpy as np
+
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (list, tuple)):
+        return [_param(v) for v in value]
+    return value
+
+
+class PgCursor:
+    """A psycopg cursor that behaves as storage code uses a DuckDB cursor: ``?`` placeholders, ``execute``
+    returning itself, ``fetchall``/``fetchone`` (a statement without a result gives its row count, as DuckDB's
+    INSERT/UPDATE/DELETE do), ``df()``, ``description``, ``executemany``; ``copy`` for the dialect's bulk load."""
+
+    dialect: Dialect = POSTGRESQL
+
+    def __init__(self, conn):
+        self.connection = conn
+        self._cur = conn.cursor()
+        self._counted = False
+
+    @property
+    def description(self):
+        return self._cur.description
+
+    def execute(self, sql: str, params: list | tuple | None = None) -> PgCursor:
+        if params:
+            self._cur.execute(pg_placeholders(sql), [_param(p) for p in params])
+        else:
+            self._cur.execute(sql)
+        self._counted = False
+        return self
+
+    def executemany(self, sql: str, params_seq) -> PgCursor:
+        self._cur.executemany(pg_placeholders(sql), [[_param(p) for p in params] for params in params_seq])
+        self._counted = False
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        if self._cur.description is None:
+            if self._counted:
+                return []
+            self._counted = True
+            return [(self._cur.rowcount,)]
+        return self._cur.fetchall()
+
+    def fetchone(self) -> tuple | None:
+        if self._cur.description is None:
+            if self._counted:
+                return None
+            self._counted = True
+            return (self._cur.rowcount,)
+        return self._cur.fetchone()
+
+    def df(self) -> pd.DataFrame:
+        return _frame(self._cur.fetchall(), self._cur.description)
+
+    def copy(self, sql: str):
+        return self._cur.copy(sql)
+
+    def close(self) -> None:
+        self._cur.close()
+
+
+def _configure(conn) -> None:
+    """Each pooled connection: numeric read as float (as DuckDB's doubles), UTC, autocommit between transactions."""
+    from psycopg.adapt import Loader
+
+    class NumericAsFloat(Loader):
+        def load(self, data):
+            return float(bytes(data))
+
+    conn.adapters.register_loader("numeric", NumericAsFloat)
+    conn.execute("SET TIME ZONE 'UTC'")
+
+
+def _display(url: str) -> str:
+    """The URL without its password (for messages, logs and cache keys)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - a malformed URL is reported when connecting
+        return "postgresql://(unreadable URL)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    host = str(parts.get("host") or "localhost")
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
+
+
+class PostgresDatabase(Database):
+    """A clinic database on a PostgreSQL server (``CLINIC_DB=postgresql://user:pass@host:port/dbname``): the
+    interface of ``Database`` over a small connection pool. Several app servers may share it."""
+
+    dialect: Dialect = POSTGRESQL
+    engine = "postgresql"
+    backup_suffix = ".pgdump"
+
+    def __init__(self, url: str, *, read_only: bool = False, pool_max: int = POOL_MAX):  # noqa: D107
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.location = _display(url)
+        self.path = self.location  # type: ignore[assignment]  # what messages show; not a file
+        self.read_only = read_only
+        self._has_generation = False
+        self._bulk_active = 0
+        try:  # one direct attempt first: its error says why (refused, no such database, wrong password)
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise DatabaseUnreachable(
+                f"Cannot reach the clinic database {self.location}: {detail}. Check that the PostgreSQL server is "
+                "running and accepts connections from this machine, and that the user, password and database "
+                "name in CLINIC_DB are right."
+            ) from exc
+        self._pool = ConnectionPool(
+            url,
+            min_size=POOL_MIN,
+            max_size=pool_max,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            open=False,
+            name="clinic",
+        )
+        self._pool.open(wait=True, timeout=30)
+        try:
+            self.check_health()
+            if not read_only:
+                self.migrate()
+            self._has_generation = self._table_exists("write_generation")
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _table_exists(self, table: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables"
+                " WHERE table_name = ? AND table_schema = current_schema()",
+                [table],
+            )
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        with self._pool.connection() as conn:
+            cur = PgCursor(conn)
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, *, records: bool = True) -> Iterator[Any]:
+        """As ``Database.transaction``; the lock is PostgreSQL's advisory ``WRITE_LOCK``, held by this
+        transaction until it ends, so writes through every app server are serialised."""
+        if self.read_only:
+            raise DatabaseError("This database was opened read-only.")
+        with self._pool.connection() as conn, conn.transaction():
+            cur = PgCursor(conn)
+            try:
+                cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK]).fetchall()
+                yield cur
+                if records and self._has_generation:
+                    cur.execute(_BUMP)
+            finally:
+                cur.close()
+
+    @contextmanager
+    def bulk_transaction(self, *, before_commit=None) -> Iterator[Any]:
+        """As ``Database.bulk_transaction``: the statements run without the lock; ``before_commit(cur)`` runs
+        with it held, on another connection (it sees what others committed meanwhile), then the commit."""
+        if self.read_only:
+            raise DatabaseError("This database was opened read-only.")
+        with self._pool.connection() as conn, conn.transaction():
+            cur = PgCursor(conn)
+            try:
+                yield cur
+                cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK]).fetchall()
+                if before_commit is not None:  # another connection: it sees what others committed, not this
+                    with self.cursor() as now:
+                        before_commit(now)
+                if self._has_generation:
+                    cur.execute(_BUMP)
+            finally:
+                cur.close()
+
+    # -- health --------------------------------------------------------------------------------
+    def check_health(self) -> None:
+        """The database must be empty or a clinic database whose schema version this program knows. (The
+        server checks its own pages; reading every table, as for a DuckDB file, is not needed here.)"""
+        tables = {
+            r["table_name"]
+            for r in self.rows(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            )
+        }
+        if not tables:
+            return
+        if "schema_version" not in tables:
+            raise DatabaseDamaged(
+                f"{self.location} is not a clinic database (it holds other tables and no schema version)."
+            )
+        version = self.scalar("SELECT coalesce(max(version), 0) FROM schema_version")
+        if version > latest_migration():
+            raise DatabaseDamaged(
+                f"The clinic database {self.location} has schema version {version}, written by a newer version of "
+                f"this program (this one knows versions up to {latest_migration()}). Run the newer version."
+            )
+        for table in ("users", "patients", "episodes", "assessments", "audit_log"):
+            if version >= 1 and table not in tables:
+                raise DatabaseDamaged(f"The clinic database {self.location} has no table {table}.")
+
+    # -- schema --------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        if not self._table_exists("schema_version"):
+            return 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+    def migrate(self) -> list[int]:
+        """Each migration newer than the database's version in its own transaction, holding ``MIGRATE_LOCK``
+        (two servers starting at once: the second waits, then finds the migration applied)."""
+        applied = []
+        with self._pool.connection() as conn:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATE_LOCK])
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                    " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+                )
+            for number, name, sql in _migration_files():
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATE_LOCK])
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                    current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+                    if number <= (current[0] if current else 0):
+                        continue
+                    conn.execute(self.dialect.migration_sql(sql).encode())  # the whole script, no parameters
+                    conn.execute(
+                        "INSERT INTO schema_version (version, name, applied_at) VALUES (%s, %s, %s)",
+                        [number, name, utc_now()],
+                    )
+                applied.append(number)
+        return applied
+
+    def snapshot_to(self, target: Path) -> None:
+        """A backup with ``pg_dump`` (custom format, for ``pg_restore``) into ``target``; without pg_dump on
+        this machine, ``DatabaseError`` says to back the server up with pg_dump there."""
+        import shutil
+        import subprocess
+
+        found = shutil.which("pg_dump") or next(
+            (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)), None
+        )
+        if found is None:
+            raise DatabaseError(
+                f"The clinic database is on a PostgreSQL server ({self.location}) and pg_dump is not installed "
+                "here: back it up on the database server with pg_dump (pg_dump --format=custom)."
+            )
+        partial = target.with_suffix(target.suffix + ".part")
+        try:
+            done = subprocess.run(
+                [found, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={self.url}"],
+                capture_output=True,
+                text=True,
+                timeout=3600,
+            )
+            if done.returncode != 0:
+                detail = (done.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
+                raise DatabaseError(f"pg_dump could not back up {self.location}: {detail}")
+            with open(partial, "rb+") as copied:
+                os.fsync(copied.fileno())
+            partial.replace(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+    def rewrite_file(self, tables: list[str] | None = None) -> None:
+        """PostgreSQL's counterpart of rewriting the file: ``VACUUM FULL`` of ``tables`` (every table when
+        None) writes each afresh, so deleted or overwritten values do not stay in its pages."""
+        if self.read_only:
+            raise DatabaseError("This database was opened read-only.")
+        from .dialect import identifier
+
+        if tables is None:
+            tables = [
+                r["table_name"]
+                for r in self.rows(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                )
+            ]
+        with self._pool.connection() as conn:
+            for table in tables:
+                conn.execute(f"VACUUM FULL {identifier(table)}".encode())
+
+    def checkpoint(self) -> None:
+        """Nothing to do: the server checkpoints on its own."""
+
+    def close(self) -> None:
+        self._pool.close()

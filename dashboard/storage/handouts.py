@@ -52,7 +52,7 @@ def describe_episodes(db: Database, episode_ids: list[int]) -> pd.DataFrame:
     """Who and what each episode is (patient's name and clinic ID, side, region, opened, status)."""
     return db.frame(
         "SELECT e.episode_id, p.given_name, p.family_name, p.clinic_id, e.side, e.region, e.opened_on, e.status"
-        " FROM episodes e JOIN patients p USING (patient_id) WHERE list_contains(?, e.episode_id)"
+        " FROM episodes e JOIN patients p USING (patient_id) WHERE " + db.dialect.member("e.episode_id") + ""
         " ORDER BY p.family_name, p.given_name, e.opened_on",
         [list(episode_ids)],
     )
@@ -62,7 +62,9 @@ def episode_statuses(db: Database, episode_ids: list[int]) -> dict[int, str]:
     """episode_id -> status for those of ``episode_ids`` that exist."""
     if not episode_ids:
         return {}
-    rows = db.rows("SELECT episode_id, status FROM episodes WHERE list_contains(?, episode_id)", [episode_ids])
+    rows = db.rows(
+        "SELECT episode_id, status FROM episodes WHERE " + db.dialect.member("episode_id"), [list(episode_ids)]
+    )
     return {r["episode_id"]: r["status"] for r in rows}
 
 

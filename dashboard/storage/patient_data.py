@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from .db import Database
+from .dialect import dialect_of
 
 # Every table holding a patient's data, and how to reach the patient from it.
 RECORD_QUERIES = {
@@ -108,6 +109,7 @@ PATIENT_ROWS = {
     "suggestion_decisions": _EPISODES,
     "handouts_issued": _EPISODES,
     "red_flag_alerts": _EPISODES,
+    "case_state": _EPISODES,
     "alert_reviews": (
         "alert_id IN (SELECT r.alert_id FROM red_flag_alerts r JOIN episodes e USING (episode_id)"
         " WHERE e.patient_id = ?)"
@@ -233,28 +235,6 @@ def redact_text(text: str | None, found: list[re.Pattern[str]], *, whole_words: 
     return text
 
 
-def _text_columns(cur, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in cur.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'"
-            " AND data_type = 'VARCHAR' ORDER BY column_index",
-            [table],
-        ).fetchall()
-    ]
-
-
-def _key_columns(cur, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in cur.execute(
-            "SELECT unnest(constraint_column_names) FROM duckdb_constraints()"
-            " WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
-            [table],
-        ).fetchall()
-    ]
-
-
 def anonymise(cur, patient_id: int, at) -> dict[str, int]:
     """Replace everything that identifies the patient in their own rows: the patient row itself, every
     narrative text cleared, every other text column searched for their identifiers. Returns rows touched."""
@@ -262,13 +242,9 @@ def anonymise(cur, patient_id: int, at) -> dict[str, int]:
     names = [d[0] for d in cur.description]
     found = identifiers(dict(zip(names, person, strict=True)))
     counts: dict[str, int] = {}
+    dialect = dialect_of(cur)
     for table, narrative in NARRATIVE.items():
-        required = {
-            r[0]
-            for r in cur.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable", [table]
-            ).fetchall()
-        }
+        required = dialect.required_columns(cur, table)
         assignments = ", ".join(f"{c} = {'?' if c in required else 'NULL'}" for c in narrative)
         params = [ANONYMISED for c in narrative if c in required]
         changed = cur.execute(
@@ -277,7 +253,7 @@ def anonymise(cur, patient_id: int, at) -> dict[str, int]:
         if changed:
             counts[table] = changed
     for table, where in PATIENT_ROWS.items():  # identifiers left in any other text (JSON, codes, paths)
-        columns, keys = _text_columns(cur, table), _key_columns(cur, table)
+        columns, keys = dialect.text_columns(cur, table), dialect.key_columns(cur, table)
         if not columns or not keys:
             continue
         result = cur.execute(f"SELECT {', '.join(keys + columns)} FROM {table} WHERE {where}", [patient_id])
@@ -293,8 +269,8 @@ def anonymise(cur, patient_id: int, at) -> dict[str, int]:
                 counts[table] = counts.get(table, 0) + 1
     cur.execute(
         "UPDATE patients SET clinic_id = 'ANON-' || CAST(patient_id AS VARCHAR), given_name = 'Anonymised',"
-        " family_name = 'Patient', date_of_birth = make_date(year(date_of_birth), 7, 1), sex = NULL, phone = NULL,"
-        " email = NULL, anonymised_at = ?, version = version + 1 WHERE patient_id = ?",
+        " family_name = 'Patient', date_of_birth = make_date(CAST(extract(year FROM date_of_birth) AS INTEGER), 7, 1),"
+        " sex = NULL, phone = NULL, email = NULL, anonymised_at = ?, version = version + 1 WHERE patient_id = ?",
         [at, patient_id],
     )
     return counts
@@ -311,7 +287,8 @@ def redact_audit(cur, patient_id: int, person: dict[str, Any]) -> int:
     for entity, sql in _AUDITED.items():
         ids = [str(r[0]) for r in cur.execute(sql, [patient_id]).fetchall()]
         rows = cur.execute(
-            "SELECT audit_id, before_json, after_json FROM audit_log WHERE entity = ? AND list_contains(?, entity_id)",
+            "SELECT audit_id, before_json, after_json FROM audit_log WHERE entity = ? AND "
+            + dialect_of(cur).member("entity_id"),
             [entity, ids],
         ).fetchall()
         for audit_id, before, after in rows:
@@ -325,7 +302,7 @@ def redact_audit(cur, patient_id: int, person: dict[str, Any]) -> int:
     if not tokens:
         return changed
     text = "lower(coalesce(before_json, '') || ' ' || coalesce(after_json, ''))"
-    where = " OR ".join(f"contains({text}, ?)" for _ in tokens)
+    where = " OR ".join(f"strpos({text}, ?) > 0" for _ in tokens)
     rows = cur.execute(f"SELECT audit_id, before_json, after_json FROM audit_log WHERE {where}", tokens).fetchall()
     for audit_id, before, after in rows:
         if audit_id in seen:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..domain.model import DIFFERENTIAL_CODES, IMAGING_FINDINGS, PSFS_ITEMS, RED_FLAG_CODES, test_columns
 from .db import Database
+from .dialect import dialect_of
 
 PATIENT_COLUMNS = ("clinic_id", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
 EPISODE_COLUMNS = (
@@ -162,14 +163,11 @@ def existing_clinic_ids(cur, clinic_ids: list[str]) -> dict[str, str]:
     """Of ``clinic_ids``, those already in use (compared without case): lower-case ID -> the ID as stored."""
     if not clinic_ids:
         return {}
-    wanted = pd.DataFrame({"wanted": sorted({c.lower() for c in clinic_ids})})
-    cur.register("wanted_clinic_ids", wanted)
-    try:
-        found = cur.execute(
-            "SELECT w.wanted, p.clinic_id FROM patients p JOIN wanted_clinic_ids w ON lower(p.clinic_id) = w.wanted"
-        ).fetchall()
-    finally:
-        cur.unregister("wanted_clinic_ids")
+    wanted = sorted({c.lower() for c in clinic_ids})
+    found = cur.execute(
+        "SELECT lower(clinic_id), clinic_id FROM patients WHERE " + dialect_of(cur).member("lower(clinic_id)"),
+        [wanted],
+    ).fetchall()
     return dict(found)
 
 
@@ -199,7 +197,8 @@ def search_patients(db: Database, text: str, limit: int = 50) -> pd.DataFrame:
         " FROM patients p LEFT JOIN episodes e ON e.patient_id = p.patient_id"
         " WHERE p.clinic_id ILIKE ? OR p.given_name ILIKE ? OR p.family_name ILIKE ?"
         "    OR (p.given_name || ' ' || p.family_name) ILIKE ?"
-        " GROUP BY ALL ORDER BY p.family_name, p.given_name, p.clinic_id LIMIT ?",
+        " GROUP BY p.patient_id, p.clinic_id, p.given_name, p.family_name, p.date_of_birth"
+        " ORDER BY p.family_name, p.given_name, p.clinic_id LIMIT ?",
         [pattern, pattern, pattern, pattern, limit],
     )
 

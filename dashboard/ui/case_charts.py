@@ -34,9 +34,17 @@ def render(db: Database, me: User, episode_id: int, view: CaseView, verdict: Cas
     pathway = pathway_of(ep).value
     sessions = _sessions(db, me, episode_id)
     panels = chart_cache.specs(
-        db,
         "episode",
-        (episode_id, date.today(), tuple(sorted(verdict.thresholds.items()))),
+        (
+            episode_id,
+            date.today(),
+            tuple(sorted(verdict.thresholds.items())),
+            ep["side"],
+            pathway,
+            ep["opened_on"],
+            ep["closed_on"],
+        ),
+        [view.assessments, view.tiers, view.stages, view.imaging[["imaged_on"]], sessions],
         lambda: list(  # copied into a list of the general chart type that chart_cache.specs takes
             charts.episode_charts(
                 view.assessments,

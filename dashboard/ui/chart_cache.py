@@ -1,16 +1,16 @@
-"""Chart specs are rebuilt only when the data changes: charts.py builds Altair charts (pure), and their
-Vega-Lite specs are cached per database write generation. A page re-run after a click costs nothing here."""
+"""Chart specs are rebuilt only when the data they show changes: charts.py builds Altair charts (pure), and
+their Vega-Lite specs are cached by a digest of the frames they are drawn from. A re-run after a click, or
+after another user's write that does not touch what the chart shows, costs a hash of a few hundred rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import hashlib
+from collections.abc import Callable, Hashable, Sequence
 
 import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-
-from ..storage.db import Database
 
 
 def _arrow_bytes(frame: pd.DataFrame) -> bytes:
@@ -22,17 +22,26 @@ def _arrow_bytes(frame: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def digest(frames: Sequence[pd.DataFrame]) -> str:
+    """What the frames hold (values, column names, row order), as a short text."""
+    h = hashlib.blake2b(digest_size=16)
+    for frame in frames:
+        h.update(repr(list(frame.columns)).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _specs(
-    db_path: str, generation: int, name: str, key: Hashable, _build: Callable[[], list[alt.TopLevelMixin]]
-) -> list[dict]:
+def _specs(data: str, name: str, key: Hashable, _build: Callable[[], list[alt.TopLevelMixin]]) -> list[dict]:
     specs = [chart.to_dict(validate=False) for chart in _build()]
     for spec in specs:  # datasets as Arrow bytes once, rather than rebuilt from records on every run
         spec["datasets"] = {name: _arrow_bytes(pd.DataFrame(rows)) for name, rows in spec.get("datasets", {}).items()}
     return specs
 
 
-def specs(db: Database, name: str, key: Hashable, build: Callable[[], list[alt.TopLevelMixin]]) -> list[dict]:
-    """Vega-Lite specs of ``build()``'s charts; ``key`` must name everything the charts depend on
-    besides the database contents."""
-    return _specs(str(db.path), db.generation, name, key, build)
+def specs(
+    name: str, key: Hashable, data: Sequence[pd.DataFrame], build: Callable[[], list[alt.TopLevelMixin]]
+) -> list[dict]:
+    """Vega-Lite specs of ``build()``'s charts, drawn from ``data``; ``key`` must name everything else the charts
+    depend on (the date, thresholds, options)."""
+    return _specs(digest(data), name, key, build)

@@ -23,7 +23,7 @@ log = logging.getLogger("dashboard")
 
 @st.cache_resource(show_spinner="Opening the clinic database...")
 def _open(path: str, demo: bool) -> Database:
-    return open_clinic(config.ClinicConfig(config.Path(path), demo))
+    return open_clinic(config.ClinicConfig(config.database_target(path), demo))
 
 
 def database() -> Database:
