@@ -46,8 +46,8 @@ test: lint system-deps $(AXE)
 a11y: $(VENV)/.installed-dev system-deps $(AXE)
 	$(PY) scripts/accessibility_report.py
 
-bench: $(VENV)/.installed-dev
-	$(PY) -m benchmarks.run
+bench: $(VENV)/.installed-dev system-deps
+	$(PY) -m benchmarks.run $(ARGS)
 
 # Regenerate both locks from pyproject.toml (needs the package index; commit the result).
 lock: $(VENV)/.installed-dev

@@ -18,6 +18,8 @@ from datetime import datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from .services import sessions
 from .storage.db import Database, utc_now
 
@@ -80,6 +82,17 @@ class ClinicMiddleware:
             self._base = str(st.get_option("server.baseUrlPath") or "")
         return "/" + self._base.strip("/") if self._base.strip("/") else ""
 
+    def _hands_over(self, scope, path: str) -> bool:
+        """Requests where a waiting session cookie is handed over: the page itself and the websocket, not the
+        scripts, styles, fonts and health checks a page load also makes (each would cost a database read)."""
+        if scope["type"] == "websocket":
+            return True
+        return not path.startswith(tuple(self.base + p for p in ("/static/", "/_stcore/", "/favicon", "/app/static/")))
+
+    def _waiting(self, device: str, session_token: str | None) -> sessions.Pending | None:
+        sessions.delivered(self.db, device, session_token)
+        return sessions.pending_for(self.db, device)
+
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
@@ -91,7 +104,6 @@ class ClinicMiddleware:
         device = cookie_value(cookies, sessions.DEVICE_COOKIE)
 
         if scope["type"] == "http" and path == self.base + "/_stcore/metrics":
-            from starlette.concurrency import run_in_threadpool
             from starlette.responses import PlainTextResponse
 
             if not await run_in_threadpool(sessions.administrator_token, self.db, session_token):
@@ -110,12 +122,11 @@ class ClinicMiddleware:
             outgoing.append(set_cookie(sessions.DEVICE_COOKIE, device, DEVICE_MAX_AGE, secure))
         signing_out = scope["type"] == "http" and path == self.base + "/auth/logout"
         if signing_out:
-            sessions.withdraw(device)
+            await run_in_threadpool(sessions.withdraw, self.db, device)
             if session_token:
                 outgoing.append(set_cookie(sessions.COOKIE, "", 0, secure))
-        else:
-            sessions.delivered(device, session_token)
-            waiting = sessions.pending_for(device)
+        elif device and self._hands_over(scope, path):
+            waiting = await run_in_threadpool(self._waiting, device, session_token)
             if waiting is not None:
                 outgoing.append(set_cookie(sessions.COOKIE, waiting.token, _seconds_until(waiting.until), secure))
 

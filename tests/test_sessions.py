@@ -355,7 +355,9 @@ def test_middleware_sets_cookies_forbids_framing_and_guards_metrics(clinic):
     assert client.get("/_stcore/metrics").status_code == 404  # signed out: not there at all
     reader = clinic.actors["read_only"]
     session_id, token = sessions.start(clinic, reader, method="password", device=device)
-    sessions.offer(device, token, session_id, utc_now() + timedelta(hours=1))
+    sessions.offer(clinic, device, token, session_id, utc_now() + timedelta(hours=1))
+    stored = clinic.row("SELECT device_hash, token_sealed FROM pending_session_cookies")
+    assert stored is not None and token not in stored["token_sealed"] and device not in stored["device_hash"]
     handed = client.get("/")  # the browser's next request receives its session cookie
     assert f"clinic_session={token}" in handed.headers["set-cookie"] and "HttpOnly" in handed.headers["set-cookie"]
     assert client.cookies["clinic_session"] == token
@@ -370,6 +372,26 @@ def test_middleware_sets_cookies_forbids_framing_and_guards_metrics(clinic):
 
     gone = client.get("/auth/logout")  # sign-out's navigation deletes the cookie
     assert "clinic_session=;" in gone.headers["set-cookie"] and "Max-Age=0" in gone.headers["set-cookie"]
+
+
+def test_a_sign_in_on_one_server_is_handed_over_by_another(clinic, engine):
+    """Two app servers on one PostgreSQL: the browser's next request may reach the other one."""
+    from dashboard.storage.db import open_database
+
+    if engine == "duckdb":
+        pytest.skip("PostgreSQL only: a DuckDB file has one server")
+    other = open_database(clinic.location)
+    try:
+        client = _middleware_client(other)
+        device = (client.get("/"), client.cookies["clinic_device"])[1]
+        session_id, token = sessions.start(clinic, clinic.actors["clinician"], method="password", device=device)
+        sessions.offer(clinic, device, token, session_id, utc_now() + timedelta(hours=1))  # signed in on server 1
+        handed = client.get("/")  # the next request reaches server 2
+        assert f"clinic_session={token}" in handed.headers["set-cookie"]
+        assert "set-cookie" not in client.get("/").headers  # the browser presents it: nothing waits any more
+        assert clinic.scalar("SELECT count(*) FROM pending_session_cookies") == 0
+    finally:
+        other.close()
 
 
 def test_middleware_marks_cookies_secure_over_https(clinic):

@@ -574,7 +574,7 @@ def state_columns(features: pd.DataFrame, thresholds: Thresholds | None) -> pd.D
     out["pain_light"] = np.select(
         [pain <= t["pain_green_max"], pain <= t["pain_amber_max"], ~np.isnan(pain)],
         np.array(["green", "amber", "red"], dtype=object),
-        default=None,
+        default=np.array(None, dtype=object),
     ).astype(object)
     hold = open_ & (_texts(f["next_morning_latest"]) == "not_settled")
     out["hold_stage"] = hold

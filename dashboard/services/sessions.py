@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -147,6 +146,7 @@ def _lapsed(row: dict[str, Any], now: datetime, current: Limits) -> str | None:
 
 def _end(cur, row: dict[str, Any], reason: str, now: datetime, by: str | None = None) -> None:
     """Revoke a session and record why: an expiry (idle, lifetime) or a revocation."""
+    sql.drop_pending_of_session(cur, row["session_id"])  # a cookie not yet handed over is never handed over
     if not sql.revoke(cur, row["session_id"], now, reason):
         return
     expired = reason in ("idle", "lifetime")
@@ -259,7 +259,6 @@ def end(db: Database, session_id: int, reason: str = "signed_out", *, now: datet
         return
     with db.transaction(records=False) as cur:
         _end(cur, row, reason, now)
-    withdraw_session(session_id)
 
 
 def end_all_for_user(cur, user_id: int, reason: str, by: str, now: datetime) -> int:
@@ -269,7 +268,6 @@ def end_all_for_user(cur, user_id: int, reason: str, by: str, now: datetime) -> 
         row = sql.session_by_id(cur, session_id)
         if row is not None:
             _end(cur, row, reason, now, by=by)
-            withdraw_session(session_id)
             ended += 1
     return ended
 
@@ -306,6 +304,8 @@ def administrator_token(db: Database, token: str | None, *, now: datetime | None
 
 
 # -- tokens waiting for the browser's next request ----------------------------------------------------
+# Kept in the database (any app server may receive that request), sealed with a key only the browser's device
+# cookie gives: the database holds the device cookie's hash and the token XOR a key stream made from the cookie.
 
 
 @dataclass(frozen=True)
@@ -315,49 +315,55 @@ class Pending:
     until: datetime
 
 
-_pending: dict[str, Pending] = {}
-_pending_lock = threading.Lock()
+def _stream(device: str, length: int) -> bytes:
+    return hashlib.shake_256(b"clinic pending session cookie\x00" + device.encode()).digest(length)
 
 
-def offer(device: str | None, token: str, session_id: int, until: datetime) -> None:
+def _seal(device: str, token: str) -> str:
+    data = token.encode()
+    return bytes(a ^ b for a, b in zip(data, _stream(device, len(data)), strict=True)).hex()
+
+
+def _unseal(device: str, sealed: str) -> str | None:
+    try:
+        data = bytes.fromhex(sealed)
+        return bytes(a ^ b for a, b in zip(data, _stream(device, len(data)), strict=True)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def offer(db: Database, device: str | None, token: str, session_id: int, until: datetime) -> None:
     """Keep a new session's token for the browser holding the device cookie ``device``; the middleware
     sets it as that browser's session cookie on its next request (a reload, a new tab, a reconnect)."""
     if not device:
         return
-    with _pending_lock:
-        _pending[token_hash(device)] = Pending(token, session_id, until)
+    with db.transaction(records=False) as cur:
+        sql.put_pending(cur, token_hash(device), session_id, _seal(device, token), until)
 
 
-def pending_for(device: str | None) -> Pending | None:
+def pending_for(db: Database, device: str | None) -> Pending | None:
     if not device:
         return None
-    key = token_hash(device)
-    with _pending_lock:
-        found = _pending.get(key)
-        if found is not None and found.until <= utc_now():
-            del _pending[key]
-            return None
-        return found
+    row = sql.pending(db, token_hash(device))
+    if row is None:
+        return None
+    token = _unseal(device, row["token_sealed"])
+    if token is None or row["until"] <= utc_now():
+        withdraw(db, device)
+        return None
+    return Pending(token, int(row["session_id"]), row["until"])
 
 
-def delivered(device: str | None, token: str | None) -> None:
+def delivered(db: Database, device: str | None, token: str | None) -> None:
     """The browser has presented the token: it holds the cookie, nothing waits any more."""
     if not device or not token:
         return
-    key = token_hash(device)
-    with _pending_lock:
-        found = _pending.get(key)
-        if found is not None and secrets.compare_digest(found.token, token):
-            del _pending[key]
+    found = pending_for(db, device)
+    if found is not None and secrets.compare_digest(found.token, token):
+        withdraw(db, device)
 
 
-def withdraw(device: str | None) -> None:
+def withdraw(db: Database, device: str | None) -> None:
     if device:
-        with _pending_lock:
-            _pending.pop(token_hash(device), None)
-
-
-def withdraw_session(session_id: int) -> None:
-    with _pending_lock:
-        for key in [k for k, p in _pending.items() if p.session_id == session_id]:
-            del _pending[key]
+        with db.transaction(records=False) as cur:
+            sql.drop_pending(cur, token_hash(device))

@@ -193,3 +193,28 @@ def drop_unsaved(cur, user_id: int, form: str, record_key: str) -> None:
     cur.execute(
         "DELETE FROM unsaved_input WHERE user_id = ? AND form = ? AND record_key = ?", [user_id, form, record_key]
     )
+
+
+# -- session cookies waiting for the browser's next request ------------------------------------------------
+
+
+def put_pending(cur, device_hash: str, session_id: int, token_sealed: str, until: datetime) -> None:
+    cur.execute("DELETE FROM pending_session_cookies WHERE device_hash = ?", [device_hash])
+    cur.execute(
+        "INSERT INTO pending_session_cookies (device_hash, session_id, token_sealed, until) VALUES (?, ?, ?, ?)",
+        [device_hash, session_id, token_sealed, until],
+    )
+
+
+def pending(db: Database, device_hash: str) -> dict[str, Any] | None:
+    return db.row(
+        "SELECT session_id, token_sealed, until FROM pending_session_cookies WHERE device_hash = ?", [device_hash]
+    )
+
+
+def drop_pending(cur, device_hash: str) -> None:
+    cur.execute("DELETE FROM pending_session_cookies WHERE device_hash = ?", [device_hash])
+
+
+def drop_pending_of_session(cur, session_id: int) -> None:
+    cur.execute("DELETE FROM pending_session_cookies WHERE session_id = ?", [session_id])

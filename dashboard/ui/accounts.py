@@ -73,7 +73,7 @@ def _remember(session_id: int, found: User) -> None:
 
 def _restore(db: Database) -> User | None:
     device = _device()
-    waiting = sessions.pending_for(device)
+    waiting = sessions.pending_for(db, device)
     tokens = [t for t in (waiting.token if waiting else None, cookie_value(_cookies(), sessions.COOKIE)) if t]
     for token in dict.fromkeys(tokens):
         try:
@@ -92,7 +92,7 @@ def begin(db: Database, found: User, method: str, sso_login: str | None = None) 
     from the middleware on its next request."""
     device = _device()
     session_id, token = sessions.start(db, found, method=method, device=device, sso_login=sso_login)
-    sessions.offer(device, token, session_id, utc_now() + sessions.limits(db).lifetime)
+    sessions.offer(db, device, token, session_id, utc_now() + sessions.limits(db).lifetime)
     st.session_state.pop(NOTICE_KEY, None)
     user = sessions.check(db, session_id, touch=False)
     _remember(session_id, user)
@@ -105,7 +105,7 @@ def sign_out(db: Database) -> None:
     session_id = st.session_state.get(SESSION_KEY)
     if session_id is not None:
         sessions.end(db, session_id, "signed_out")
-    sessions.withdraw(_device())
+    sessions.withdraw(db, _device())
     _clear_state()
     st.logout()
     st.stop()
