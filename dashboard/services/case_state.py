@@ -15,7 +15,7 @@ from ..storage import care as care_sql
 from ..storage import case_state as sql
 from ..storage.dialect import dialect_of
 
-_CHUNK = 500  # episodes refreshed per statement in a large write (an import)
+_CHUNK = 50_000  # episodes refreshed per statement in a large write (an import)
 
 
 def refresh(cur, episode_ids: Iterable[int]) -> None:

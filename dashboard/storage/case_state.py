@@ -80,14 +80,15 @@ _EPISODE = (
 _EPOCH = "DATE '1900-01-01'"
 
 
-def _scope(alias: str, ids: Sequence[int] | None, params: list) -> str:
+def _scope(alias: str, ids: Sequence[int] | None, params: list, dialect) -> str:
     """``alias.episode_id`` limited to ``ids`` (all episodes for None), its parameters added to ``params``."""
     if ids is None:
         return "TRUE"
-    params.extend(int(i) for i in ids)
     if len(ids) == 1:
+        params.append(int(ids[0]))
         return f"{alias}.episode_id = ?"
-    return f"{alias}.episode_id IN ({', '.join('?' for _ in ids)})"
+    params.append([int(i) for i in ids])
+    return dialect.member(f"{alias}.episode_id")
 
 
 def features_sql(dialect, ids: Sequence[int] | None, pain_amber_max: float) -> tuple[str, list]:
@@ -103,11 +104,11 @@ def features_sql(dialect, ids: Sequence[int] | None, pain_amber_max: float) -> t
     ord_stage = ordinal("s.effective_on", "s.stage_change_id")
     tier = (
         f"SELECT t.episode_id, {latest('t.tier', ord_tier)} AS tier, max(t.effective_on) AS tier_since"
-        f" FROM tier_changes t WHERE {_scope('t', ids, p)} GROUP BY t.episode_id"
+        f" FROM tier_changes t WHERE {_scope('t', ids, p, dialect)} GROUP BY t.episode_id"
     )
     stage = (
         f"SELECT s.episode_id, {latest('s.stage', ord_stage)} AS stage, max(s.effective_on) AS stage_since,"
-        f" max(s.stage) AS max_stage FROM stage_changes s WHERE {_scope('s', ids, p)} GROUP BY s.episode_id"
+        f" max(s.stage) AS max_stage FROM stage_changes s WHERE {_scope('s', ids, p, dialect)} GROUP BY s.episode_id"
     )
     p.append(pain_amber_max)
     a = f"""
@@ -131,7 +132,7 @@ def features_sql(dialect, ids: Sequence[int] | None, pain_amber_max: float) -> t
     JOIN episodes e ON e.episode_id = a.episode_id
     LEFT JOIN tier ON tier.episode_id = a.episode_id
     LEFT JOIN stage ON stage.episode_id = a.episode_id
-    WHERE {_scope("a", ids, p)}"""
+    WHERE {_scope("a", ids, p, dialect)}"""
     agg = f"""
     SELECT episode_id,
            count(*) AS n_assessments,
@@ -158,11 +159,11 @@ def features_sql(dialect, ids: Sequence[int] | None, pain_amber_max: float) -> t
     alerts = (
         "SELECT r.episode_id, count(*) AS open_alerts,"
         " string_agg(DISTINCT r.kind, ',' ORDER BY r.kind) AS open_alert_kinds, min(r.raised_on) AS alert_since"
-        f" FROM red_flag_alerts r WHERE r.status = 'open' AND {_scope('r', ids, p)} GROUP BY r.episode_id"
+        f" FROM red_flag_alerts r WHERE r.status = 'open' AND {_scope('r', ids, p, dialect)} GROUP BY r.episode_id"
     )
     waived = (  # the clinician recorded why an adjunct comes before loading stage 2 (§9)
         "SELECT d.episode_id, TRUE AS stage_gate_waived FROM suggestion_decisions d"
-        f" WHERE d.rule_id = 'load_before_adjunct' AND d.decision = 'accepted' AND {_scope('d', ids, p)}"
+        f" WHERE d.rule_id = 'load_before_adjunct' AND d.decision = 'accepted' AND {_scope('d', ids, p, dialect)}"
         " GROUP BY d.episode_id"
     )
     img = f"""
@@ -175,12 +176,12 @@ def features_sql(dialect, ids: Sequence[int] | None, pain_amber_max: float) -> t
            max(i.imaged_on) AS last_imaged_on
     FROM imaging_reports i JOIN episodes ie ON ie.episode_id = i.episode_id
     JOIN patients pt ON pt.patient_id = ie.patient_id
-    WHERE {_scope("i", ids, p)}
+    WHERE {_scope("i", ids, p, dialect)}
     GROUP BY i.episode_id"""
     injection_review = (  # an injection sets a review about two weeks later (§8)
         "SELECT t.episode_id, min(t.review_on) AS review_on FROM treatments t LEFT JOIN agg USING (episode_id)"
         " WHERE t.review_on IS NOT NULL AND t.given_on >= coalesce(agg.last_assessed_on, DATE '1900-01-01')"
-        f" AND {_scope('t', ids, p)} GROUP BY t.episode_id"
+        f" AND {_scope('t', ids, p, dialect)} GROUP BY t.episode_id"
     )
     sql = f"""
 WITH tier AS ({tier}),
@@ -216,7 +217,7 @@ LEFT JOIN alerts ON alerts.episode_id = e.episode_id
 LEFT JOIN waived ON waived.episode_id = e.episode_id
 LEFT JOIN img ON img.episode_id = e.episode_id
 LEFT JOIN injection_review ON injection_review.episode_id = e.episode_id
-WHERE {_scope("e", ids, p)}
+WHERE {_scope("e", ids, p, dialect)}
 ORDER BY e.episode_id
 """
     return sql, p
@@ -231,7 +232,7 @@ def features(cur, dialect, ids: Sequence[int] | None, pain_amber_max: float) -> 
 def replace(cur, dialect, ids: Sequence[int] | None, state: pd.DataFrame) -> None:
     """Put ``state`` (one row per episode, STATE_COLUMNS) in place of the stored rows of ``ids`` (all: None)."""
     params: list = []
-    cur.execute(f"DELETE FROM case_state WHERE {_scope('case_state', ids, params)}", params)
+    cur.execute(f"DELETE FROM case_state WHERE {_scope('case_state', ids, params, dialect)}", params)
     if state.empty:
         return
     frame = state.loc[:, list(STATE_COLUMNS)]

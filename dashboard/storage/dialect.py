@@ -11,7 +11,7 @@ returns SQL text. Values are never formatted in.
 
 Fragments (text in, SQL text out)
     ``member(expr)``                 ``expr`` is one of a list given as ONE parameter (a Python list):
-                                     DuckDB ``list_contains(?, expr)``, PostgreSQL ``expr = ANY(?)``
+                                     DuckDB ``expr IN (SELECT unnest(?))``, PostgreSQL ``expr = ANY(?)``
     ``quantile(expr, q)``            continuous quantile, an aggregate (``q`` a literal such as ``0.5``):
                                      ``quantile_cont(expr, q)`` / ``percentile_cont(q) WITHIN GROUP (ORDER BY expr)``
     ``arg_max(value, order, where)`` the value at the row with the largest ``order`` (rows where either is NULL
@@ -136,7 +136,7 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
 
     def member(self, expr: str) -> str:
-        return f"list_contains(?, {expr})"
+        return f"{expr} IN (SELECT unnest(?))"  # a semi-join: as fast for ten ids as for a hundred thousand
 
     def quantile(self, expr: str, q: float | str) -> str:
         return f"quantile_cont({expr}, {q})"
