@@ -168,15 +168,12 @@ def caseload(
     require(actor, Permission.VIEW)
     today = today or date.today()
     rows = min(limit or MAX_ROWS, MAX_ROWS)
-    w = where(f)
-    window = state_sql.rows(db, today, w, order(f), limit=rows, offset=offset)
-    total = len(window) if offset == 0 and len(window) < rows else state_sql.count(db, today, w)
     scope = state_sql.Where(*((["clinician_id = ?"], [f.clinician_id]) if f.clinician_id is not None else ([], [])))
     counted = {f"tier_{tier}": f"tier = '{tier}'" for tier in TIER_NAMES}
     counted.update({flag: flag for flag in FIGURE_FLAGS})
-    found = state_sql.figures(db, today, scope, counted)
-    figures = {f"tier:{tier}": found[f"tier_{tier}"] for tier in TIER_NAMES}
-    figures.update({flag: found[flag] for flag in FIGURE_FLAGS})
+    window, total, found = state_sql.page(db, today, where(f), order(f), rows, offset, scope=scope, counted=counted)
+    figures = {f"tier:{tier}": found.get(f"tier_{tier}", 0) for tier in TIER_NAMES}
+    figures.update({flag: found.get(flag, 0) for flag in FIGURE_FLAGS})
     return Caseload(rows=present(window), total=total, figures=figures, offset=offset)
 
 
@@ -263,8 +260,7 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
     """One window of lanes (MAX_LANES) of the filtered caseload, in its order, with their periods and visits."""
     require(actor, Permission.VIEW)
     today = today or date.today()
-    w = where(f)
-    window = state_sql.rows(db, today, w, order(f), limit=MAX_LANES, offset=offset)
+    window, total, _ = state_sql.page(db, today, where(f), order(f), MAX_LANES, offset)
     ids = [int(i) for i in window["episode_id"]]
     lanes = pd.DataFrame(
         {
@@ -279,7 +275,6 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
             + window["episode_id"].astype(str),
         }
     )
-    total = len(window) if offset == 0 and len(window) < MAX_LANES else state_sql.count(db, today, w)
     return Timeline(
         lanes=lanes,
         periods=caseload_sql.tier_periods(db, ids, today),

@@ -315,6 +315,16 @@ LEFT JOIN users u ON u.user_id = e.clinician_id
 CROSS JOIN (SELECT CAST(? AS DATE) AS today) d
 """
 
+# What the clinic figures count, without the patient and clinician joins: the episode's status and clinician,
+# the tier, and today's rules.
+_LEAN = f"""
+SELECT e.episode_id, e.status, e.clinician_id, s.tier, s.red_flag,
+       {", ".join(f"{sql} AS {name}" for name, sql in _ON_DATE.items())}
+FROM case_state s
+JOIN episodes e ON e.episode_id = s.episode_id
+CROSS JOIN (SELECT CAST(? AS DATE) AS today) d
+"""
+
 
 @dataclass
 class Where:
@@ -347,6 +357,45 @@ def rows(
 ) -> pd.DataFrame:
     """The episodes matching ``where`` with every rule on ``today``, ordered (column, descending) and paged."""
     return db.frame(*read_sql(today, where, order, limit, offset))
+
+
+def page(
+    db,
+    today: date,
+    where: Where,
+    order: Sequence[tuple[str, bool]],
+    limit: int,
+    offset: int = 0,
+    *,
+    scope: Where | None = None,
+    counted: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, int, dict[str, int]]:
+    """One window of the episodes matching ``where`` (ordered, paged), how many match in all, and the counts
+    ``counted`` (name: condition) of the open episodes in ``scope`` (the clinic figures), in one query."""
+    order_sql = ", ".join(f"{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order)
+    order_sql = f"{order_sql}, episode_id" if order_sql else "episode_id"
+    counted = counted or {}
+    scope = scope or Where([], [])
+    hits = (
+        f"SELECT *, count(*) OVER () AS total_found FROM ({_READ}) q WHERE {where.sql()}"
+        f" ORDER BY {order_sql} LIMIT ? OFFSET ?"
+    )
+    params: list = [today, *where.params, int(limit), int(offset)]
+    if counted:
+        figures = ", ".join(
+            f"count(*) FILTER (WHERE status = 'open' AND {scope.sql()} AND ({cond})) AS figure_{name}"
+            for name, cond in counted.items()
+        )
+        hits = (
+            f"SELECT hits.*, figures.* FROM (SELECT {figures} FROM ({_LEAN}) lean) figures"
+            f" LEFT JOIN ({hits}) hits ON TRUE"
+        )
+        params = [*(scope.params * len(counted)), today, *params]  # in the order the text names them
+    frame = db.frame(hits, params)
+    found = {name: int(frame[f"figure_{name}"].iloc[0] or 0) for name in counted} if len(frame) else {}
+    rows = frame[frame["episode_id"].notna()].drop(columns=[f"figure_{n}" for n in counted])
+    total = int(rows["total_found"].iloc[0]) if len(rows) else (count(db, today, where) if offset else 0)
+    return rows.drop(columns=["total_found"]), total, found
 
 
 def count(db, today: date, where: Where) -> int:
