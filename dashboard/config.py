@@ -12,6 +12,9 @@ REPORTS_DIR = Path(os.environ.get("CLINIC_REPORTS_DIR", ROOT / "reports"))
 DEMO_DB = DATA_DIR / "demo.duckdb"
 DEMO_CASES = 150
 DEMO_SEED = 1
+# How much memory DuckDB may keep for the app server (its cache of the file and each query's work): the server
+# stays small whatever the clinic's size; rebuilding every case state lifts it while it runs.
+SERVER_MEMORY = os.environ.get("CLINIC_DUCKDB_MEMORY", "128MB")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ what is written through one is seen through the other on its next request (nothi
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.error
@@ -14,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from dashboard.services import memo, sessions
+from dashboard.services import case_state, caseload, memo, sessions
 from dashboard.storage.db import open_database
 from tests.apptest import as_user
 from tests.serverproc import ROOT, Server
@@ -109,6 +110,12 @@ def test_two_servers_and_eight_writers_on_one_postgresql(shared, tmp_path):
             [[str(a) for a in acknowledged]],
         )
         assert {r["entity_id"]: r["n"] for r in audited} == {str(a): 1 for a in acknowledged}
+        # every episode's case state saw every save before it, whichever process made it
+        assert case_state.differences(db).empty
+        shown = caseload.case_rules(db, as_user(db, "admin"), episodes[0]).result
+        assert shown["n_assessments"] == db.scalar(
+            "SELECT count(*) FROM assessments WHERE episode_id = ?", [episodes[0]]
+        )
 
         # A write through one server's database is read by the other on its next request: an administrator's
         # session (made here, as a sign-in on the first server would) opens /_stcore/metrics on both; ended, on
@@ -143,3 +150,61 @@ def test_a_write_through_one_server_empties_the_other_servers_cache(shared):
     finally:
         one.close()
         other.close()
+
+
+def test_a_browser_on_two_servers_sees_each_write_on_the_other(shared, page, tmp_path):
+    """One clinician, one browser, two app servers behind no proxy at all: signed in on the first, the second
+    knows the session (the cookie is the browser's, the session the database's); a red flag recorded through
+    the second is on the first server's case page and caseload at their next run."""
+    from playwright.sync_api import expect
+
+    from dashboard.domain.model import ALERT_KINDS
+    from tests.browser_helpers import after, choose, open_page, settle, sign_in
+
+    first, second = servers = [Server(shared, log_dir=tmp_path) for _ in range(2)]
+    try:
+        for server in servers:
+            server.wait_ready(timeout=120)
+        db = open_database(shared)
+        me = as_user(db, "amara.okafor")
+        case = db.row(
+            "SELECT e.episode_id, p.given_name, p.family_name FROM episodes e JOIN patients p USING (patient_id)"
+            " WHERE e.status = 'open' AND e.clinician_id = ? AND NOT EXISTS (SELECT 1 FROM red_flag_alerts r"
+            "  WHERE r.episode_id = e.episode_id AND r.status = 'open') ORDER BY e.episode_id LIMIT 1",
+            [me.user_id],
+        )
+        assert case is not None
+        name = f"{case['given_name']} {case['family_name']}"
+
+        sign_in(page, first, "amara.okafor")  # on the first server
+        page.shots("signed-in-on-the-first-server")
+        open_page(page, f"{second.url}/case?episode={case['episode_id']}")  # the second: no sign-in asked
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        banner = re.compile(r"RED FLAG: ")  # the banner's words (other text says "red flag" in lower case)
+        expect(page.get_by_text(banner)).to_have_count(0)
+        page.get_by_text("Record a red flag now").click()
+        choose(page, "Red flag", ALERT_KINDS["fracture"].label)
+        page.get_by_label("What was found").fill("Bony tenderness at the ischium after a fall")
+        after(page, lambda: page.get_by_role("button", name="Record red flag").click())
+        expect(page.get_by_text("Red flag recorded on the case")).to_be_visible()
+        page.shots("red-flag-recorded-through-the-second-server")
+
+        open_page(page, f"{first.url}/case?episode={case['episode_id']}")  # back on the first server
+        expect(page.get_by_text(banner).first).to_be_visible()
+        open_page(page, first.url)  # the caseload: the case is flagged there too
+        search = page.get_by_label("Search by name or clinic ID")
+        after(page, lambda: (search.fill(case["family_name"]), search.press("Enter")))
+        settle(page)
+        row = page.locator('[class*="st-key-clrow_"]').filter(has_text=case["given_name"]).first
+        expect(row).to_contain_text("RED FLAG")
+        page.shots("flagged-on-the-first-servers-caseload")
+        assert (
+            db.scalar(
+                "SELECT count(*) FROM red_flag_alerts WHERE episode_id = ? AND status = 'open'", [case["episode_id"]]
+            )
+            == 1
+        )
+        db.close()
+    finally:
+        for server in servers:
+            server.stop()

@@ -6,6 +6,7 @@ rebuild-state``), and ``differences`` compares the two."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 import pandas as pd
 
@@ -26,16 +27,17 @@ def refresh(cur, episode_ids: Iterable[int]) -> None:
     dialect = dialect_of(cur)
     dialect.lock_episodes(cur, ids)
     thresholds = {**rules.default_thresholds(), **care_sql.threshold_overrides_in(cur)}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        _write(cur, dialect, chunk, thresholds)
+    with dialect.roomy(cur) if len(ids) > 1000 else nullcontext():
+        for start in range(0, len(ids), _CHUNK):
+            _write(cur, dialect, ids[start : start + _CHUNK], thresholds)
 
 
 def refresh_all(cur) -> int:
     """Recompute every episode (thresholds changed, or a rebuild). Returns how many episodes."""
     dialect = dialect_of(cur)
     thresholds = {**rules.default_thresholds(), **care_sql.threshold_overrides_in(cur)}
-    return _write(cur, dialect, None, thresholds)
+    with dialect.roomy(cur):
+        return _write(cur, dialect, None, thresholds)
 
 
 def _write(cur, dialect, ids: list[int] | None, thresholds: dict[str, float]) -> int:

@@ -38,6 +38,7 @@ def open_clinic(cfg: config.ClinicConfig | None = None, *, today: date | None = 
     if cfg.demo and sql.count_patients(db) == 0 and not db.scalar("SELECT count(*) FROM users"):
         build_demo(db, cases=config.DEMO_CASES, seed=config.DEMO_SEED, today=today)
     case_state.ensure_complete(db)  # a database from before the case state gets it built once
+    db.limit_memory(config.SERVER_MEMORY)  # the app server's share of memory for DuckDB's cache of the file
     return db
 
 

@@ -19,6 +19,7 @@ transaction bumps the single row of ``write_generation`` (migration 009) with it
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -364,6 +365,17 @@ class Database:
                 os.replace(fresh, self.path)
             finally:
                 self._conn = duckdb.connect(str(self.path))
+                self.limit_memory(getattr(self, "_memory_limit", None))
+
+    def limit_memory(self, size: str | None) -> None:
+        """Cap the memory DuckDB keeps for this process (e.g. '128MB'); kept across a file rewrite."""
+        if not size:
+            return
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)? ?[KMG]i?B", size):
+            raise DatabaseError(f"Not a memory size: {size!r} (write it as 128MB or 1GB).")
+        self._memory_limit = size
+        with self.cursor() as cur:
+            cur.execute(f"SET memory_limit = '{size}'")
 
     def checkpoint(self) -> None:
         with self._write_lock, self.cursor() as cur:
@@ -780,6 +792,9 @@ class PostgresDatabase(Database):
         with self._pool.connection() as conn:
             for table in tables:
                 conn.execute(f"VACUUM FULL {identifier(table)}".encode())
+
+    def limit_memory(self, size: str | None) -> None:
+        """Nothing to do: PostgreSQL's memory is the server's own setting."""
 
     def checkpoint(self) -> None:
         """Nothing to do: the server checkpoints on its own."""

@@ -49,6 +49,8 @@ Operations (a cursor of a transaction in, done)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +58,13 @@ import numpy as np
 import pandas as pd
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _size(text: str) -> str:
+    """A memory size as DuckDB prints it ('128.0 MiB'), checked, to be set again."""
+    if not re.fullmatch(r"[0-9.]+ ?[KMGT]?i?B", str(text)):
+        raise ValueError(f"not a memory size: {text!r}")
+    return str(text)
 
 
 def identifier(name: str) -> str:
@@ -126,6 +135,12 @@ class Dialect:
     def migration_sql(self, sql: str) -> str:
         return sql
 
+    @contextmanager
+    def roomy(self, cur: Any) -> Iterator[None]:
+        """Room for one large piece of work (every episode's case state): DuckDB lifts the app server's memory
+        limit for its length; PostgreSQL's memory is the server's own business."""
+        yield
+
     def lock_episodes(self, cur: Any, episode_ids: list[int]) -> None:
         """Hold these episodes' rows until the transaction ends (two writers of one episode go one after the
         other, the second reading what the first committed). DuckDB: nothing to do, one process writes the
@@ -134,6 +149,15 @@ class Dialect:
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+
+    @contextmanager
+    def roomy(self, cur: Any) -> Iterator[None]:
+        (limit,) = cur.execute("SELECT current_setting('memory_limit')").fetchone()
+        cur.execute("SET memory_limit = '4GB'")
+        try:
+            yield
+        finally:
+            cur.execute(f"SET memory_limit = '{_size(limit)}'")
 
     def member(self, expr: str) -> str:
         return f"{expr} IN (SELECT unnest(?))"  # a semi-join: as fast for ten ids as for a hundred thousand
