@@ -96,17 +96,14 @@ def after_assessment(
 ) -> list[int]:
     """An assessment was written: record its answer for each open alert, and raise one alert per kind of
     red flag ticked that is not already open. Returns the new alerts' ids."""
-    open_now = [
-        a
-        for a in alert_sql.open_alerts_cur(cur, episode["episode_id"])
-        if a["source_id"] != assessment_id or a["source"] != "assessment"
-    ]
+    every_open = alert_sql.open_alerts_cur(cur, episode["episode_id"])
+    open_now = [a for a in every_open if a["source_id"] != assessment_id or a["source"] != "assessment"]
     cur.execute("DELETE FROM alert_reviews WHERE assessment_id = ?", [assessment_id])  # a draft edited again
     for alert in open_now:
         answer = values.get("alert_answers", {}).get(alert["alert_id"])
         if answer:
             alert_sql.insert_review(cur, alert["alert_id"], assessment_id, answer, at, actor.username)
-    open_kinds = {a["kind"] for a in alert_sql.open_alerts_cur(cur, episode["episode_id"])}
+    open_kinds = {a["kind"] for a in every_open}  # recording reviews opened or closed none
     by_kind: dict[str, list[str]] = {}
     for flag in RED_FLAGS:
         if values.get(flag.code):

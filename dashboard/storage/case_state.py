@@ -226,7 +226,11 @@ ORDER BY e.episode_id
 def features(cur, dialect, ids: Sequence[int] | None, pain_amber_max: float) -> pd.DataFrame:
     """The records summarised for the rules, read inside the caller's transaction."""
     sql, params = features_sql(dialect, ids, pain_amber_max)
-    return cur.execute(sql, params).df()
+    result = cur.execute(sql, params)
+    if ids is not None and len(ids) <= 20:  # a save: plain rows (a data frame's conversion costs more than the query)
+        names = [d[0] for d in result.description]
+        return pd.DataFrame.from_records(result.fetchall(), columns=names)
+    return result.df()
 
 
 def replace(cur, dialect, ids: Sequence[int] | None, state: pd.DataFrame) -> None:
@@ -235,20 +239,20 @@ def replace(cur, dialect, ids: Sequence[int] | None, state: pd.DataFrame) -> Non
     cur.execute(f"DELETE FROM case_state WHERE {_scope('case_state', ids, params, dialect)}", params)
     if state.empty:
         return
-    frame = state.loc[:, list(STATE_COLUMNS)]
-    if len(frame) <= 20:  # a save touches one episode: one plain parameterised insert
+    if len(state) <= 20:  # a save touches one episode: one plain parameterised insert
+        columns = [state[c].tolist() for c in STATE_COLUMNS]
         row = f"({', '.join('?' for _ in STATE_COLUMNS)})"
         cur.execute(
-            f"INSERT INTO case_state ({', '.join(STATE_COLUMNS)}) VALUES {', '.join(row for _ in range(len(frame)))}",
-            [_plain(v) for values in frame.itertuples(index=False, name=None) for v in values],
+            f"INSERT INTO case_state ({', '.join(STATE_COLUMNS)}) VALUES {', '.join(row for _ in range(len(state)))}",
+            [_plain(column[i]) for i in range(len(state)) for column in columns],
         )
     else:
-        dialect.bulk_load(cur, "case_state", frame)
+        dialect.bulk_load(cur, "case_state", state.loc[:, list(STATE_COLUMNS)])
 
 
 def _plain(value: Any) -> Any:
     """A pandas/numpy value as the plain Python value a driver takes (None for missing)."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date()
