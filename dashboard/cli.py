@@ -50,6 +50,12 @@ def _cmd_serve(args) -> int:
     this same process, so a second server on the same file is refused at once with a clear message.
     Streamlit's own ASGI app (st.App) is served with the clinic's middleware (dashboard/web.py): session
     and device cookies, headers that forbid framing, and /_stcore/metrics for administrators only."""
+    if sys.platform.startswith("linux") and "MALLOC_ARENA_MAX" not in os.environ and sys.argv[1:2] == ["serve"]:
+        # Streamlit runs every session's script in a thread of its own, and glibc gives threads memory arenas of
+        # their own that keep what was freed: with two, the server stays small. Set before anything is opened
+        # (the process starts again as itself, same pid).
+        argv = [sys.executable, "-m", "dashboard", *sys.argv[1:]]
+        os.execve(sys.executable, argv, {**os.environ, "MALLOC_ARENA_MAX": "2"})
     from .services import auth, sessions
     from .services.clinic import open_clinic
 
