@@ -272,16 +272,33 @@ def episode_charts(
     ]
 
 
-def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame, today: date) -> alt.LayerChart:
-    """Swim lanes: one lane per episode split into tier periods, assessment marks, a today line.
-    Clicking a lane selects its episode (selection name: 'lane'). Lane labels travel once per lane and
-    are joined to the periods and visits in the browser (a lookup), which keeps the chart light."""
-    order = list(lanes["lane"])
-    names = alt.LookupData(lanes[["episode_id", "lane"]], "episode_id", ["lane"])
+TIMELINE_DATA = ("timeline_lanes", "timeline_periods", "timeline_visits")  # the timeline's named datasets
+
+
+def timeline_data(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows the timeline draws, by dataset name: lanes (in their order), tier periods, assessments."""
+    return {
+        "timeline_lanes": lanes[["episode_id", "lane"]].assign(rank=range(len(lanes))),
+        "timeline_periods": periods[["episode_id", "tier", "start", "finish"]],
+        "timeline_visits": visits[["episode_id", "assessed_on"]],
+    }
+
+
+def timeline_chart(lane_count: int, today: date) -> alt.LayerChart:
+    """Swim lanes: one lane per episode split into tier periods, assessment marks, a today line, drawn from the
+    named datasets of ``timeline_data`` (so the spec depends only on the number of lanes and the date, and is
+    built once; the rows travel as Arrow). Clicking a lane selects its episode (selection name: 'lane'). Lane
+    labels travel once per lane and are joined to the periods and visits in the browser (a lookup)."""
+    names = alt.LookupData(alt.NamedData(TIMELINE_DATA[0]), "episode_id", ["lane", "rank"])
     pick = alt.selection_point(name="lane", fields=["episode_id"], on="click")
-    y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False))
+    y = alt.Y(
+        "lane:N",
+        sort=alt.EncodingSortField(field="rank", op="min", order="ascending"),
+        title=None,
+        axis=alt.Axis(labelLimit=260, labelOverlap=False),
+    )
     bars = (
-        alt.Chart(periods[["episode_id", "tier", "start", "finish"]])
+        alt.Chart(alt.NamedData(TIMELINE_DATA[1]))
         .transform_lookup(lookup="episode_id", from_=names)
         .mark_bar(height={"band": 0.7})
         .encode(
@@ -304,7 +321,7 @@ def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFr
         .add_params(pick)
     )
     marks = (
-        alt.Chart(visits[["episode_id", "assessed_on"]])
+        alt.Chart(alt.NamedData(TIMELINE_DATA[2]))
         .transform_lookup(lookup="episode_id", from_=names)
         .mark_tick(color="#252525", thickness=1.5, size=10)
         .encode(x="assessed_on:T", y=y, tooltip=[alt.Tooltip("assessed_on:T", title="Assessment")])
@@ -314,7 +331,7 @@ def timeline_chart(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFr
         .mark_rule(color="#08519c", strokeWidth=2)
         .encode(x="today:T")
     )
-    return alt.LayerChart(layer=[bars, marks, now]).properties(height=max(120, 22 * len(order)))
+    return alt.LayerChart(layer=[bars, marks, now]).properties(height=max(120, 22 * lane_count))
 
 
 def per_week_chart(per_week: pd.DataFrame) -> alt.Chart:

@@ -32,11 +32,11 @@ if shown != "Service views":  # only the chosen view is computed and drawn
         if view.total > caseload.MAX_LANES:
             note += f" ({caseload.MAX_LANES} at a time, to keep the chart readable and fast)"
         st.caption(note + ". Bars: tier periods. Ticks: assessments. Blue line: today. Click a lane to open the case.")
-        [spec] = chart_cache.specs(
+        [spec] = chart_cache.with_data(
             "timeline",
-            date.today(),
-            [view.lanes, view.periods, view.visits],
-            lambda: [charts.timeline_chart(view.lanes, view.periods, view.visits, date.today())],
+            (len(view.lanes), date.today()),
+            charts.timeline_data(view.lanes, view.periods, view.visits),
+            lambda: [charts.timeline_chart(len(view.lanes), date.today())],
         )
         event = st.vega_lite_chart(
             spec,

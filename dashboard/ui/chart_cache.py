@@ -45,3 +45,17 @@ def specs(
     """Vega-Lite specs of ``build()``'s charts, drawn from ``data``; ``key`` must name everything else the charts
     depend on (the date, thresholds, options)."""
     return _specs(digest(data), name, key, build)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _arrow_datasets(data: str, _frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    return {name: _arrow_bytes(frame) for name, frame in _frames.items()}
+
+
+def with_data(
+    name: str, key: Hashable, data: dict[str, pd.DataFrame], build: Callable[[], list[alt.TopLevelMixin]]
+) -> list[dict]:
+    """Specs of charts drawn from named datasets (``alt.NamedData``): the specs are built once per ``key`` and
+    the rows of ``data`` are attached to them as Arrow, so new rows cost no rebuilding of the chart."""
+    rows = _arrow_datasets(digest(list(data.values())) + repr(list(data)), data)
+    return [{**spec, "datasets": {**spec.get("datasets", {}), **rows}} for spec in _specs("", name, key, build)]
