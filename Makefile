@@ -39,18 +39,8 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check dashboard tests benchmarks
 	$(VENV)/bin/mypy
 
-# The browser journeys and the accessibility check (mostly waiting on a server and Chromium) run alongside the
-# rest of the suite (storage, services and pages on both engines), each pytest on one of the two cores; the
-# journeys' report follows the rest's. Either failing fails the target.
-BROWSER_TESTS := $(sort $(wildcard tests/test_browser*.py)) tests/test_accessibility.py
 test: lint system-deps $(AXE)
-	@mkdir -p test-artifacts
-	@$(PY) -m pytest -q -p no:cacheprovider $(BROWSER_TESTS) > test-artifacts/browser-suite.log 2>&1 & journeys=$$!; \
-	$(PY) -m pytest -q $(addprefix --ignore=,$(BROWSER_TESTS)); rest=$$?; \
-	wait $$journeys; browser=$$?; \
-	echo "--- browser journeys and accessibility (run alongside; also in test-artifacts/browser-suite.log) ---"; \
-	cat test-artifacts/browser-suite.log; \
-	test $$rest -eq 0 && test $$browser -eq 0
+	$(PY) -m pytest -q
 
 # Accessibility of every page (axe-core, WCAG 2.2 AA), app-caused and Streamlit-caused, per page.
 a11y: $(VENV)/.installed-dev system-deps $(AXE)
