@@ -128,8 +128,7 @@ def test_escalate_tier_see_charts_and_print_handout(page, server, picks):
 
 def test_filter_caseload_to_stalled_and_open_one_then_sign_out(page, server):
     sign_in(page, server, "amara.okafor")
-    page.get_by_role("button", name="Stalled").click()
-    settle(page)
+    after(page, lambda: page.get_by_role("button", name="Stalled").click())  # the run the click starts
     expect(page.get_by_text("episode(s) match")).to_be_visible()
     page.shots("caseload-stalled")
     click_first_row(page)

@@ -20,7 +20,6 @@ from dashboard.ui import (
 db = session.database()
 me = session.signed_in_user()
 episode_id = session.required_episode("Choose a patient, then one of their episodes, to open a case.")
-session.show_flash()  # what was just saved, confirmed before the rest of the case is gathered and drawn
 view = session.existing_episode(lambda: cases.case_view(db, me, episode_id), episode_id)
 ep = view.episode
 verdict = caseload.case_rules(db, me, episode_id)
@@ -30,6 +29,7 @@ can_edit = auth.can(me, auth.Permission.EDIT) and ep["status"] == "open"
 st.title(f"{labels.md(ep['given_name'])} {labels.md(ep['family_name'])}")
 # -- red flags: first thing under the patient's name (CLINICAL.md §6) --------------------------------------------
 every_alert = alerts_panel.render_open(db, me, episode_id, can_edit)
+session.show_flash()
 st.markdown(f"{labels.md(ep['clinic_id'])} · {labels.episode_title(ep)} · {PATHWAY_WORDS[pathway_of(ep)]} pathway")
 figures = st.container(horizontal=True, gap="large")  # wraps onto a second line on a narrow screen, never cuts
 figures.metric("Tier", label_of(ep["tier"]), width="content")

@@ -154,12 +154,9 @@ def flash(text: str) -> None:
 
 
 def show_flash() -> None:
-    """What was just done, confirmed. The slot is drawn on every run, message or not, so that the elements under
-    it keep their places from one run to the next (an open expander below stays open)."""
-    slot = st.empty()
     text = st.session_state.pop("_flash", None)
     if text:
-        slot.success(md(text), icon=":material/check_circle:")
+        st.success(md(text), icon=":material/check_circle:")
 
 
 def require_permission(me: User, permission: auth.Permission, refusal: str) -> None:
