@@ -27,18 +27,112 @@ def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
 DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True, title=None)  # months with their year
 
 
-def _backdrop(
+EPISODE_DATA = (  # the case page's named datasets: rows only; the specs depend on the pathway and thresholds
+    "episode_span",
+    "episode_tiers",
+    "episode_stages",
+    "episode_sessions",
+    "episode_imaging",
+    "episode_outcome",
+    "episode_band",
+    "episode_pain",
+    "episode_reps",
+    "episode_lsi",
+)
+PAIN_MEASURES = {"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task", "pain_exercise": "Exercises"}
+
+
+def _outcome(pathway: str, thresholds: dict[str, float]) -> tuple[str, float, float | None]:
+    """The pathway's outcome measure: its name, its top and its meaningful change (None: no band)."""
+    if pathway == "distal":
+        return "Functional scale (0-10)", 10.0, thresholds["psfs_mcid"]
+    if pathway == "post_operative":
+        return "PHAT (0-100)", 100.0, None
+    return "VISA-H (0-100)", 100.0, thresholds["visa_h_mcid"]
+
+
+def is_short(opened_on: date, end: date) -> bool:
+    """An episode under 75 days old has days, not months, on its charts' time axis."""
+    return pd.Timestamp(end) - pd.Timestamp(opened_on) < pd.Timedelta(days=75)
+
+
+def episode_data(
+    assessments: pd.DataFrame,
     tiers: pd.DataFrame,
     stages: pd.DataFrame,
     imaging_dates: list,
-    x: alt.X,
-    show_labels: bool,
+    *,
+    side: str,
+    opened_on: date,
+    end: date,
+    thresholds: dict[str, float] | None = None,
+    pathway: str = "proximal",
     sessions: pd.DataFrame | None = None,
-):
-    """Tier periods shaded, stage changes as dashed rules, imaging dates as purple rules, treatment sessions
-    (shockwave, injections ...) as green rules with a triangle at the top."""
-    layers = [
-        alt.Chart(tiers)
+) -> dict[str, pd.DataFrame]:
+    """The rows the case page's charts draw, by dataset name (``EPISODE_DATA``)."""
+    t = {**rules.default_thresholds(), **(thresholds or {})}
+    a = assessments.copy()
+    a["date"] = pd.to_datetime(a["assessed_on"])
+    a = a.sort_values("date")
+    if pathway == "distal":
+        a["outcome"] = a[[f"psfs_{n}_score" for n in (1, 2, 3)]].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+    else:
+        a["outcome"] = pd.to_numeric(
+            a["phat_total" if pathway == "post_operative" else "visa_h_total"], errors="coerce"
+        )
+    outcome = a.dropna(subset=["outcome"])[["date", "outcome"]]
+    _, top, mcid = _outcome(pathway, t)
+    band = pd.DataFrame(
+        {"y": pd.Series(dtype="float64"), "y2": pd.Series(dtype="float64"), "label": pd.Series(dtype="str")}
+    )
+    if mcid is not None and not outcome.empty:
+        baseline = float(outcome["outcome"].iloc[0])
+        band = pd.DataFrame(
+            {
+                "y": [baseline],
+                "y2": [min(top, baseline + mcid)],
+                "label": [f"baseline {baseline:.3g}; +{mcid:g} is a meaningful change"],
+            }
+        )
+    pain = a.melt(id_vars=["date"], value_vars=list(PAIN_MEASURES), var_name="measure", value_name="score")
+    pain = pain.dropna(subset=["score"]).assign(measure=lambda f: f["measure"].map(PAIN_MEASURES))
+    reps = a.melt(
+        id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side", value_name="reps"
+    ).dropna(subset=["reps"])
+    reps["side"] = reps["side"].map({"bridge_reps_left": "Left", "bridge_reps_right": "Right"})
+    a["lsi"] = rules.lsi_values([side] * len(a), a["bridge_reps_left"], a["bridge_reps_right"])
+    stage_periods = _periods(stages, "stage", end)
+    given = sessions if sessions is not None else pd.DataFrame({"given_on": [], "what": []})
+    return {
+        "episode_span": pd.DataFrame({"date": pd.to_datetime(pd.Series([opened_on, end]))}),
+        "episode_tiers": _periods(tiers, "tier", end)[["tier", "start", "end"]],
+        "episode_stages": stage_periods[["stage", "start", "end"]].assign(
+            stage=lambda f: f["stage"].astype("int64"), label="Stage " + stage_periods["stage"].astype(str)
+        ),
+        "episode_sessions": pd.DataFrame(
+            {"given_on": pd.to_datetime(given["given_on"]), "what": given["what"].astype(str)}
+        ),
+        "episode_imaging": pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates, dtype=object))}).assign(
+            what="Imaging"
+        ),
+        "episode_outcome": outcome.astype({"outcome": "float64"}),
+        "episode_band": band,
+        "episode_pain": pain.astype({"score": "float64"}),
+        "episode_reps": reps.astype({"reps": "float64"}),
+        "episode_lsi": a.dropna(subset=["lsi"])[["date", "lsi"]].astype({"lsi": "float64"}),
+    }
+
+
+def _backdrop(x: alt.X, xd: alt.X, show_labels: bool) -> list[alt.Chart]:
+    """Tier periods shaded, stage periods as a grey band at the top with dashed rules at each change, imaging dates
+    as purple rules, treatment sessions (shockwave, injections ...) as green rules with a triangle at the top; an
+    invisible mark at the episode's first and last day holds the time axis to the episode."""
+    named = alt.NamedData
+    stages = alt.Chart(named("episode_stages"))
+    sessions = alt.Chart(named("episode_sessions"))
+    return [
+        alt.Chart(named("episode_span")).mark_point(opacity=0).encode(x=xd),
+        alt.Chart(named("episode_tiers"))
         .mark_rect(opacity=0.4)
         .encode(
             x=x,
@@ -54,14 +148,8 @@ def _backdrop(
                 alt.Tooltip("start:T", title="From"),
                 alt.Tooltip("end:T", title="Until"),
             ],
-        )
-    ]
-    changes = stages.assign(label="Stage " + stages["stage"].astype(str))
-    # stage periods: a band across the top, darker for later stages, and a dashed line at each change
-    layers.append(
-        alt.Chart(changes)
-        .mark_rect(opacity=0.85)
-        .encode(
+        ),
+        stages.mark_rect(opacity=0.85).encode(
             x=x,
             x2="end:T",
             y=alt.value(0),
@@ -72,133 +160,70 @@ def _backdrop(
                 alt.Tooltip("start:T", title="From"),
                 alt.Tooltip("end:T", title="Until"),
             ],
-        )
-    )
-    layers.append(
-        alt.Chart(changes)
-        .mark_rule(strokeDash=[4, 3], color="#555")
-        .encode(
+        ),
+        stages.mark_rule(strokeDash=[4, 3], color="#555").encode(
             x=alt.X("start:T"), tooltip=[alt.Tooltip("label:N", title="Loading"), alt.Tooltip("start:T", title="From")]
-        )
-    )
-    layers.append(
-        alt.Chart(changes)
-        .mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9, color="#111")
-        .encode(x="start:T", y=alt.value(7), text="label:N")
-    )
-    if sessions is not None and len(sessions):
-        given = sessions.assign(given_on=pd.to_datetime(sessions["given_on"]))
-        layers.append(
-            alt.Chart(given)
-            .mark_rule(color="#1b7837", strokeWidth=1.5, strokeDash=[2, 2])
-            .encode(x="given_on:T", tooltip=[alt.Tooltip("what:N", title="Treatment"), alt.Tooltip("given_on:T")])
-        )
-        layers.append(
-            alt.Chart(given)
-            .mark_point(shape="triangle-down", filled=True, size=60, color="#1b7837")
-            .encode(x="given_on:T", y=alt.value(20), tooltip=[alt.Tooltip("what:N", title="Treatment")])
-        )
-    if imaging_dates:
-        img = pd.DataFrame({"imaged_on": pd.to_datetime(pd.Series(imaging_dates)), "what": "Imaging"})
-        layers.append(
-            alt.Chart(img)
-            .mark_rule(color="#7b3fa0", strokeWidth=2)
-            .encode(
-                x="imaged_on:T", tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("imaged_on:T", title="Date")]
-            )
-        )
-    return layers
+        ),
+        stages.mark_text(align="left", dx=3, dy=0, baseline="middle", fontSize=9, color="#111").encode(
+            x="start:T", y=alt.value(7), text="label:N"
+        ),
+        sessions.mark_rule(color="#1b7837", strokeWidth=1.5, strokeDash=[2, 2]).encode(
+            x="given_on:T", tooltip=[alt.Tooltip("what:N", title="Treatment"), alt.Tooltip("given_on:T")]
+        ),
+        sessions.mark_point(shape="triangle-down", filled=True, size=60, color="#1b7837").encode(
+            x="given_on:T", y=alt.value(20), tooltip=[alt.Tooltip("what:N", title="Treatment")]
+        ),
+        alt.Chart(named("episode_imaging"))
+        .mark_rule(color="#7b3fa0", strokeWidth=2)
+        .encode(x="imaged_on:T", tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("imaged_on:T", title="Date")]),
+    ]
 
 
-def episode_charts(
-    assessments: pd.DataFrame,
-    tiers: pd.DataFrame,
-    stages: pd.DataFrame,
-    imaging_dates: list,
-    *,
-    side: str,
-    opened_on: date,
-    end: date,
-    thresholds: dict[str, float] | None = None,
-    pathway: str = "proximal",
-    sessions: pd.DataFrame | None = None,
-) -> list[alt.LayerChart]:
+def episode_charts(pathway: str, *, short: bool, thresholds: dict[str, float] | None = None) -> list[alt.LayerChart]:
     """The pathway's outcome (VISA-H; functional scale for distal cases; PHAT after surgery), pain, bridge
-    reps and LSI over the episode (four panels sharing one time axis), with tier periods shaded behind each."""
+    reps and LSI over the episode (four panels sharing one time axis), with tier periods shaded behind each.
+    Drawn from the named datasets of ``episode_data``: the specs depend only on the pathway, the thresholds and
+    whether the episode is short (``is_short``), so they are built once and each case's rows travel as Arrow."""
     t = {**rules.default_thresholds(), **(thresholds or {})}
-    a = assessments.copy()
-    a["date"] = pd.to_datetime(a["assessed_on"])
-    a = a.sort_values("date")
-    domain = [pd.Timestamp(opened_on).isoformat(), pd.Timestamp(end).isoformat()]
-    short = pd.Timestamp(end) - pd.Timestamp(opened_on) < pd.Timedelta(days=75)  # days, not months, on the axis
     axis = alt.Axis(format="%-d %b %Y", labelOverlap=True, title=None, tickCount=3) if short else DATE_AXIS
-    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
-    xd = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
-    tier_periods = _periods(tiers, "tier", end)
-    stage_periods = _periods(stages, "stage", end)
+    x = alt.X("start:T", title=None, scale=alt.Scale(nice=False), axis=axis)
+    xd = alt.X("date:T", title=None, scale=alt.Scale(nice=False), axis=axis)
+    named = alt.NamedData
 
     def panel(data_layers, title, first=False):
         return (
-            alt.layer(*_backdrop(tier_periods, stage_periods, imaging_dates, x, first, sessions), *data_layers)
+            alt.layer(*_backdrop(x, xd, first), *data_layers)
             .properties(title=title, height=PANEL_HEIGHT)
             .resolve_scale(color="independent")
             .configure_legend(orient="bottom", columns=2, labelLimit=0)  # two columns: fits half of 1024 px
+            # marks are hidden from screen readers (a layer with no rows yet would be an unnamed graphic): the
+            # chart's text alternative, its one-sentence description and the table of its numbers say it all
+            .configure_mark(aria=False)
         )
 
-    if pathway == "distal":
-        scores = a[[f"psfs_{n}_score" for n in (1, 2, 3)]].apply(pd.to_numeric, errors="coerce")
-        a["outcome"] = scores.mean(axis=1, skipna=True)
-        name, top, mcid = "Functional scale (0-10)", 10.0, t["psfs_mcid"]
-    elif pathway == "post_operative":
-        a["outcome"] = pd.to_numeric(a["phat_total"], errors="coerce")
-        name, top, mcid = "PHAT (0-100)", 100.0, None
-    else:
-        a["outcome"] = pd.to_numeric(a["visa_h_total"], errors="coerce")
-        name, top, mcid = "VISA-H (0-100)", 100.0, t["visa_h_mcid"]
-    visa = a.dropna(subset=["outcome"])
-    visa_layers = []
-    if not visa.empty:
-        baseline = float(visa["outcome"].iloc[0])
-        if mcid is not None:
-            band = pd.DataFrame(
-                {
-                    "y": [baseline],
-                    "y2": [min(top, baseline + mcid)],
-                    "label": [f"baseline {baseline:.3g}; +{mcid:g} is a meaningful change"],
-                }
-            )
-            visa_layers = [
-                alt.Chart(band)
-                .mark_rect(color="#9ecae1", opacity=0.35)
-                .encode(
-                    y=alt.Y("y:Q", scale=alt.Scale(domain=[0, top])),
-                    y2="y2:Q",
-                    tooltip=alt.Tooltip("label:N", title=""),
-                ),
-                alt.Chart(band).mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
-            ]
-        visa_layers.append(
-            alt.Chart(visa[["date", "outcome"]])
-            .mark_line(point=True, color="#08519c")
-            .encode(
-                x=xd,
-                y=alt.Y("outcome:Q", title=name, scale=alt.Scale(domain=[0, top])),
-                tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("outcome:Q", title=name, format=".3g")],
-            )
+    name, top, mcid = _outcome(pathway, t)
+    outcome_layers = []
+    if mcid is not None:
+        band = alt.Chart(named("episode_band"))
+        outcome_layers = [
+            band.mark_rect(color="#9ecae1", opacity=0.35).encode(
+                y=alt.Y("y:Q", scale=alt.Scale(domain=[0, top])), y2="y2:Q", tooltip=alt.Tooltip("label:N", title="")
+            ),
+            band.mark_rule(color="#3182bd", strokeDash=[6, 3]).encode(y="y:Q"),
+        ]
+    outcome_layers.append(
+        alt.Chart(named("episode_outcome"))
+        .mark_line(point=True, color="#08519c")
+        .encode(
+            x=xd,
+            y=alt.Y("outcome:Q", title=name, scale=alt.Scale(domain=[0, top])),
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("outcome:Q", title=name, format=".3g")],
         )
-
-    pain = a.melt(
-        id_vars=["date"],
-        value_vars=["pain_avg", "pain_worst", "pain_task", "pain_exercise"],
-        var_name="measure",
-        value_name="score",
-    ).dropna(subset=["score"])
-    pain["measure"] = pain["measure"].map(
-        {"pain_avg": "Average", "pain_worst": "Worst", "pain_task": "Task", "pain_exercise": "Exercises"}
     )
-    measures = ["Average", "Worst", "Task", "Exercises"]
+
+    measures = list(PAIN_MEASURES.values())
     pain_layers = [
-        alt.Chart(pain)
+        alt.Chart(named("episode_pain"))
         .mark_line(point=True)
         .encode(
             x=xd,
@@ -212,27 +237,27 @@ def episode_charts(
             color=alt.Color(
                 "measure:N",
                 title="Pain",
-                scale=alt.Scale(
-                    domain=["Average", "Worst", "Task", "Exercises"], range=["#d94801", "#7f2704", "#f16913", "#2171b5"]
-                ),
+                scale=alt.Scale(domain=measures, range=["#d94801", "#7f2704", "#f16913", "#2171b5"]),
             ),
             tooltip=[alt.Tooltip("date:T", title="Date"), "measure:N", "score:Q"],
         )
     ]
 
-    reps = a.melt(
-        id_vars=["date"], value_vars=["bridge_reps_left", "bridge_reps_right"], var_name="side", value_name="reps"
-    ).dropna(subset=["reps"])
-    reps["side"] = reps["side"].map({"bridge_reps_left": "Left", "bridge_reps_right": "Right"})
-    cut = pd.DataFrame({"y": [t["bridge_min_reps"]], "label": [f"{t['bridge_min_reps']:g} reps"]})
+    def cut(value: float, label: str, deficit: str) -> list[alt.Chart]:
+        line = alt.Chart(pd.DataFrame({"y": [value], "label": [label]}))
+        return [
+            line.mark_rule(color="#cb181d", strokeDash=[6, 3]).encode(
+                y="y:Q", tooltip=alt.Tooltip("label:N", title="")
+            ),
+            line.mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#a50f15").encode(
+                y="y:Q", x=alt.value(0), text=alt.value(deficit)
+            ),
+        ]
+
+    reps_cut, lsi_cut = t["bridge_min_reps"], t["bridge_min_lsi"]
     bridge_layers = [
-        alt.Chart(cut)
-        .mark_rule(color="#cb181d", strokeDash=[6, 3])
-        .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
-        alt.Chart(cut)
-        .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#a50f15")
-        .encode(y="y:Q", x=alt.value(0), text=alt.value(f"deficit below {t['bridge_min_reps']:g} reps")),
-        alt.Chart(reps)
+        *cut(reps_cut, f"{reps_cut:g} reps", f"deficit below {reps_cut:g} reps"),
+        alt.Chart(named("episode_reps"))
         .mark_line(point=True)
         .encode(
             x=xd,
@@ -243,29 +268,18 @@ def episode_charts(
             tooltip=[alt.Tooltip("date:T", title="Date"), "side:N", "reps:Q"],
         ),
     ]
-
-    a["lsi"] = rules.lsi_values([side] * len(a), a["bridge_reps_left"], a["bridge_reps_right"])
-    lsi = a.dropna(subset=["lsi"])
-    lsi_cut = pd.DataFrame({"y": [t["bridge_min_lsi"]], "label": [f"LSI {t['bridge_min_lsi']:g}%"]})
     lsi_layers = [
-        alt.Chart(lsi_cut)
-        .mark_rule(color="#cb181d", strokeDash=[6, 3])
-        .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="")),
-        alt.Chart(lsi_cut)
-        .mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#a50f15")
-        .encode(y="y:Q", x=alt.value(0), text=alt.value(f"deficit below {t['bridge_min_lsi']:g}%")),
-        alt.Chart(lsi)
+        *cut(lsi_cut, f"LSI {lsi_cut:g}%", f"deficit below {lsi_cut:g}%"),
+        alt.Chart(named("episode_lsi"))
         .mark_line(point=True, color="#54278f")
         .encode(
             x=xd,
-            y=alt.Y(
-                "lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=[0, max(120, float(lsi["lsi"].max() or 0))])
-            ),
+            y=alt.Y("lsi:Q", title="Bridge LSI (%)", scale=alt.Scale(domain=alt.DomainUnionWith(unionWith=[0, 120]))),
             tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lsi:Q", title="LSI %")],
         ),
     ]
     return [
-        panel(visa_layers, f"{name.split(' (')[0]} (higher is better)", first=True),
+        panel(outcome_layers, f"{name.split(' (')[0]} (higher is better)", first=True),
         panel(pain_layers, "Pain (lower is better)"),
         panel(bridge_layers, "Single-leg bridge reps per side"),
         panel(lsi_layers, "Bridge limb symmetry index"),

@@ -1,6 +1,8 @@
 """Start the real server (python -m dashboard serve) on a free local port for a test."""
 
+import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -11,10 +13,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _port_range() -> range:
+    """This pytest's own ports: `make test` runs two pytests side by side and gives each a range (TEST_PORTS=lo-hi),
+    below the kernel's ephemeral range, so a server of one can never take a port the other has just chosen."""
+    lo, _, hi = os.environ.get("TEST_PORTS", "").partition("-")
+    return range(int(lo), int(hi)) if lo and hi else range(0)
+
+
+_next_port = itertools.count(random.randrange(1000))
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    ports = _port_range()
+    if not ports:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    for _ in range(len(ports)):
+        port = ports[next(_next_port) % len(ports)]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports}")
 
 
 class Server:

@@ -31,7 +31,14 @@ def test_stalled_case_shows_why_with_source_and_a_suggestion(monkeypatch, demo):
     assert "Goom et al., JOSPT 2016" in shown and "heuristic" in shown
     assert "Suggestion: Consider adjunct" in shown
     frames = chart_data(at)
-    assert any("visa_h_total" in f.columns for f in frames) and any("reps" in f.columns for f in frames)
+    visa = db.frame(
+        "SELECT visa_h_total FROM assessments WHERE episode_id = ? AND visa_h_total IS NOT NULL"
+        " ORDER BY assessed_on, assessment_id",
+        [episode_id],
+    )["visa_h_total"]
+    outcome = next(f for f in frames if "outcome" in f.columns)  # the VISA-H panel draws the episode's scores
+    assert list(outcome["outcome"]) == [float(v) for v in visa] and len(visa) >= 2
+    assert any("reps" in f.columns and len(f) for f in frames)
 
 
 def test_improving_case_shows_meaningful_improvement(monkeypatch, demo):

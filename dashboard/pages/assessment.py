@@ -69,6 +69,33 @@ if not st.session_state.get(P + "ready"):
     st.session_state[P + "ready"] = True
 unsaved_input.restore(db, me, "assessment", RECORD, P)  # what was typed before a reload, over the defaults
 
+
+def save(values: dict) -> None:
+    """Save the form's values; when saved, leave for the case page (its confirmation first under the name)."""
+    if values.get("morning_stiffness") is not None:
+        values["morning_stiffness"] = values["morning_stiffness"] == "yes"
+    if draft:
+        ok, _ = session.attempt(
+            SCOPE, records.update_draft, db, me, draft["assessment_id"], values, st.session_state[P + "version"]
+        )
+        if not ok:  # after reading who changed it, saving again is a deliberate overwrite
+            st.session_state[P + "version"] = records.assessment(db, me, draft["assessment_id"])["version"]
+    else:
+        ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
+    if ok:
+        unsaved_input.clear(db, me, "assessment", RECORD, P)
+        st.session_state.pop("edit_assessment", None)
+        session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
+        st.switch_page("pages/case.py")
+
+
+# Save pressed: saved before the form is drawn again (its values are those of the form drawn last run), so the
+# confirmation comes as soon as the record is written; refused, the form is drawn with each problem marked.
+SAVE = P + "save"
+entered = assessment_form.values_in_state(P) if st.session_state.get(SAVE) else None
+if entered is not None:
+    save(entered)
+
 thresholds = care.effective_thresholds(db)
 pathway = pathway_of(ep)
 st.title("Edit draft assessment" if draft else "Assessment")
@@ -95,29 +122,18 @@ if pathway == Pathway.POST_OPERATIVE:
 assessment_form.objective(form, pathway, ep["side"], thresholds)
 assessment_form.new_red_flags(form)
 assessment_form.impression(form)
+assessment_form.remember(form)
 unsaved_input.keep(db, me, "assessment", RECORD, P)
 
-values = form.values
-if values.get("morning_stiffness") is not None:
-    values["morning_stiffness"] = values["morning_stiffness"] == "yes"
 pending = session.problems(SCOPE)
 if pending:  # said again beside the button, where the clinician is looking
     st.error(
         f"Nothing was saved: {len(pending)} field(s) to fix, marked in red above: " + "; ".join(pending.values()),
         icon=":material/block:",
     )
-if st.button("Save draft changes" if draft else "Save assessment", type="primary", icon=":material/save:"):
-    if draft:
-        ok, _ = session.attempt(
-            SCOPE, records.update_draft, db, me, draft["assessment_id"], values, st.session_state[P + "version"]
-        )
-        if not ok:  # after reading who changed it, saving again is a deliberate overwrite
-            st.session_state[P + "version"] = records.assessment(db, me, draft["assessment_id"])["version"]
-    else:
-        ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
-    if ok:
-        unsaved_input.clear(db, me, "assessment", RECORD, P)
-        st.session_state.pop("edit_assessment", None)
-        session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
-        st.switch_page("pages/case.py")
+pressed = st.button(
+    "Save draft changes" if draft else "Save assessment", type="primary", icon=":material/save:", key=SAVE
+)
+if pressed and entered is None:  # pressed on a form not drawn before in this session (cannot happen in a browser)
+    save(form.values)
     st.rerun()

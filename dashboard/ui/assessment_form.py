@@ -51,6 +51,7 @@ class Form:
     def __init__(self, prefix: str, scope: str):
         self.prefix, self.scope = prefix, scope
         self.values: dict[str, Any] = {}
+        self.asked: list[int] = []  # the open red flags asked about (their alert ids)
 
     def number(self, label: str, name: str, *, help: str | None = None, step: float = 1, fmt: str | None = None):
         st.session_state.setdefault(self.prefix + name, None)  # blank unless carried forward
@@ -83,6 +84,29 @@ class Form:
         st.session_state.setdefault(self.prefix + name, False)
         self.values[name] = st.checkbox(label, key=self.prefix + name)
         return self.values[name]
+
+
+def remember(f: Form) -> None:
+    """After the form is drawn: which fields it has (with the open red flags it asked about), so that the next
+    run can read the same values from the session state before drawing anything (``values_in_state``)."""
+    st.session_state[f.prefix + "_fields"] = [name for name in f.values if name != "alert_answers"]
+    st.session_state[f.prefix + "_alerts"] = f.asked
+
+
+def values_in_state(prefix: str) -> dict[str, Any] | None:
+    """The values the form drawn on the previous run holds now, as ``Form.values`` would gather them on this
+    run (None before the form has been drawn): a press of Save is then handled before the form is drawn again.
+    The fields depend only on the episode's pathway and its open red flags; the service checks the red flags
+    against those open when it saves."""
+    fields = st.session_state.get(prefix + "_fields")
+    if fields is None:
+        return None
+    values: dict[str, Any] = {name: st.session_state.get(prefix + name) for name in fields}
+    asked = st.session_state.get(prefix + "_alerts") or []
+    if asked:
+        answers = {alert_id: st.session_state.get(prefix + f"alert_{alert_id}") for alert_id in asked}
+        values["alert_answers"] = {k: v for k, v in answers.items() if v}
+    return values
 
 
 def visit(f: Form, clinicians: list[dict[str, Any]]) -> None:
@@ -140,6 +164,7 @@ def open_red_flags(f: Form, open_alerts: list[dict[str, Any]]) -> None:
             )
             session.show_problem(f.scope, name)
         f.values["alert_answers"] = {k: v for k, v in answers.items() if v}
+        f.asked = list(answers)
 
 
 def subjective(f: Form, pathway: Pathway, thresholds: dict[str, float]) -> None:

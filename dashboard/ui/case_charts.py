@@ -33,32 +33,26 @@ def render(db: Database, me: User, episode_id: int, view: CaseView, verdict: Cas
         return
     pathway = pathway_of(ep).value
     sessions = _sessions(db, me, episode_id)
-    panels = chart_cache.specs(
+    end = ep["closed_on"] or date.today()
+    thresholds = verdict.thresholds
+    short = charts.is_short(ep["opened_on"], end)
+    data = charts.episode_data(
+        view.assessments,
+        view.tiers,
+        view.stages,
+        list(view.imaging["imaged_on"]),
+        side=ep["side"],
+        opened_on=ep["opened_on"],
+        end=end,
+        thresholds=thresholds,
+        pathway=pathway,
+        sessions=sessions,
+    )
+    panels = chart_cache.with_data(
         "episode",
-        (
-            episode_id,
-            date.today(),
-            tuple(sorted(verdict.thresholds.items())),
-            ep["side"],
-            pathway,
-            ep["opened_on"],
-            ep["closed_on"],
-        ),
-        [view.assessments, view.tiers, view.stages, view.imaging[["imaged_on"]], sessions],
-        lambda: list(  # copied into a list of the general chart type that chart_cache.specs takes
-            charts.episode_charts(
-                view.assessments,
-                view.tiers,
-                view.stages,
-                list(view.imaging["imaged_on"]),
-                side=ep["side"],
-                opened_on=ep["opened_on"],
-                end=ep["closed_on"] or date.today(),
-                thresholds=verdict.thresholds,
-                pathway=pathway,
-                sessions=sessions,
-            )
-        ),
+        (pathway, short, tuple(sorted(thresholds.items()))),
+        data,
+        lambda: list(charts.episode_charts(pathway, short=short, thresholds=thresholds)),
     )
     st.caption(charts.describe_episode(view.assessments, pathway, sessions))
     for row in (panels[:2], panels[2:]):

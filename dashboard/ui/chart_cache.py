@@ -58,4 +58,18 @@ def with_data(
     """Specs of charts drawn from named datasets (``alt.NamedData``): the specs are built once per ``key`` and
     the rows of ``data`` are attached to them as Arrow, so new rows cost no rebuilding of the chart."""
     rows = _arrow_datasets(digest(list(data.values())) + repr(list(data)), data)
-    return [{**spec, "datasets": {**spec.get("datasets", {}), **rows}} for spec in _specs("", name, key, build)]
+    return [
+        {**spec, "datasets": {**spec.get("datasets", {}), **{n: rows[n] for n in _named(spec) if n in rows}}}
+        for spec in _specs("", name, key, build)
+    ]
+
+
+def _named(spec: object) -> set[str]:
+    """The named datasets a spec draws from (each chart is sent only the rows it uses)."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        found = {data["name"]} if isinstance(data, dict) and isinstance(data.get("name"), str) else set()
+        return found.union(*(_named(value) for key, value in spec.items() if key != "datasets"))
+    if isinstance(spec, list):
+        return set().union(*(_named(value) for value in spec))
+    return set()
