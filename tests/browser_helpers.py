@@ -46,14 +46,21 @@ RUN_COUNTER = """
 (() => {
   window.__stRuns = 0;
   let last = null;
-  const watch = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app ? app.getAttribute('data-test-script-state') : null;
+  const seen = (state) => {
     if (state === 'notRunning' && last !== 'notRunning') window.__stRuns += 1;
     last = state;
   };
-  new MutationObserver(watch).observe(document, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  // Each change of the attribute is a record with its old value: a run that starts and ends between two
+  // callbacks still counts (each record's new value is the next record's old value, the last one's is current).
+  new MutationObserver((records) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const changes = records.filter((r) => r.type === 'attributes' && r.target === app);
+    const now = app ? app.getAttribute('data-test-script-state') : null;
+    changes.forEach((r, i) => seen(i + 1 < changes.length ? changes[i + 1].oldValue : now));
+    if (!changes.length) seen(now);
+  }).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeOldValue: true,
+    attributeFilter: ['data-test-script-state'],
   });
 })();
 """

@@ -82,8 +82,10 @@ def test_reload_keeps_session_case_and_typed_input_and_sign_out_ends_every_tab(p
     assert "clinic_session" not in cookies_of(page)
     page.shots("signed-out")
 
-    after(other, lambda: other.get_by_role("link", name="Caseload").click())  # the other tab's next action
+    # the other tab's next action: its run is quick (the sign-in form), so the test waits for what it shows
+    other.get_by_role("link", name="Caseload").click()
     expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
+    settle(other)
     expect(other.get_by_text("You signed out")).to_be_visible()
     assert other.get_by_text("Weeks in episode").count() == 0
 

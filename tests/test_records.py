@@ -107,6 +107,24 @@ def test_assessment_saved_with_every_section(open_case):
     assert saved["signed_at"] is None
 
 
+def test_saving_forgets_the_forms_kept_input_in_the_same_transaction(open_case):
+    from dashboard.services import unsaved
+
+    db, clin, _, episode_id = open_case
+    record = f"episode:{episode_id}"
+    unsaved.keep(db, clin, "assessment", record, {"pain_avg": 5, "plan": "typed before a reload"})
+    with pytest.raises(FieldProblems):  # refused: nothing saved, and what was typed is still kept
+        records.record_assessment(db, clin, episode_id, {**full_assessment(), "pain_avg": 11}, unsaved_record=record)
+    assert unsaved.restore(db, clin, "assessment", record) is not None
+    assessment_id = records.record_assessment(db, clin, episode_id, full_assessment(), unsaved_record=record)
+    assert unsaved.restore(db, clin, "assessment", record) is None  # saved and forgotten together
+    unsaved.keep(db, clin, "assessment", f"draft:{assessment_id}", {"plan": "edited"})
+    draft = records.assessment(db, clin, assessment_id)
+    changed = {**full_assessment(), "plan": "edited"}
+    records.update_draft(db, clin, assessment_id, changed, draft["version"], unsaved_record=f"draft:{assessment_id}")
+    assert unsaved.restore(db, clin, "assessment", f"draft:{assessment_id}") is None
+
+
 def test_next_assessment_starts_from_the_previous_one(open_case):
     db, clin, _, episode_id = open_case
     records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)

@@ -76,14 +76,21 @@ def save(values: dict) -> None:
         values["morning_stiffness"] = values["morning_stiffness"] == "yes"
     if draft:
         ok, _ = session.attempt(
-            SCOPE, records.update_draft, db, me, draft["assessment_id"], values, st.session_state[P + "version"]
+            SCOPE,
+            records.update_draft,
+            db,
+            me,
+            draft["assessment_id"],
+            values,
+            st.session_state[P + "version"],
+            unsaved_record=RECORD,
         )
         if not ok:  # after reading who changed it, saving again is a deliberate overwrite
             st.session_state[P + "version"] = records.assessment(db, me, draft["assessment_id"])["version"]
     else:
-        ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values)
+        ok, _ = session.attempt(SCOPE, records.record_assessment, db, me, episode_id, values, unsaved_record=RECORD)
     if ok:
-        unsaved_input.clear(db, me, "assessment", RECORD, P)
+        unsaved_input.forget(P)  # (the service forgot the kept input in the transaction that saved it)
         st.session_state.pop("edit_assessment", None)
         session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
         st.switch_page("pages/case.py")

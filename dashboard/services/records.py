@@ -18,7 +18,7 @@ from ..storage import case_state as state_sql
 from ..storage import records as sql
 from ..storage import users as user_sql
 from ..storage.db import Database, utc_now
-from . import alerts, case_state
+from . import alerts, case_state, unsaved
 from .auth import Permission, require
 
 
@@ -218,9 +218,16 @@ def episode(db: Database, actor: User, episode_id: int) -> dict[str, Any]:
 
 
 def record_assessment(
-    db: Database, actor: User, episode_id: int, raw: dict[str, Any], *, today: date | None = None
+    db: Database,
+    actor: User,
+    episode_id: int,
+    raw: dict[str, Any],
+    *,
+    today: date | None = None,
+    unsaved_record: str | None = None,
 ) -> int:
-    """Validate and save one assessment (a draft until signed). All or nothing."""
+    """Validate and save one assessment (a draft until signed). All or nothing. ``unsaved_record``: the form's
+    input kept for a reload (services/unsaved.py) is forgotten in the same transaction."""
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
         ep = sql.episode_row(cur, episode_id)
@@ -237,6 +244,8 @@ def record_assessment(
         audit.append(cur, actor.username, "create", "assessment", assessment_id, after=values)
         alerts.after_assessment(cur, actor, ep, assessment_id, values, at)
         case_state.refresh(cur, [episode_id])
+        if unsaved_record:
+            unsaved.discard_in(cur, actor, "assessment", unsaved_record)
     return assessment_id
 
 
@@ -248,6 +257,7 @@ def update_draft(
     expected_version: int,
     *,
     today: date | None = None,
+    unsaved_record: str | None = None,
 ) -> None:
     require(actor, Permission.EDIT)
     with db.transaction() as cur:
@@ -280,6 +290,8 @@ def update_draft(
             after=values,
         )
         case_state.refresh(cur, [ep["episode_id"]])
+        if unsaved_record:
+            unsaved.discard_in(cur, actor, "assessment", unsaved_record)
 
 
 def _refuse_unless_author(cur, actor: User, draft: dict[str, Any], doing: str) -> None:

@@ -88,3 +88,10 @@ def discard(db: Database, actor: User, form: str, record_key: str) -> None:
     _check(form, record_key)
     with db.transaction(records=False) as cur:
         sql.drop_unsaved(cur, actor.user_id, form, record_key)
+
+
+def discard_in(cur: Any, actor: User, form: str, record_key: str) -> None:
+    """Forget the kept input inside the transaction that saves the form: saved and forgotten together, or
+    neither (and one write, not two, where several clinicians save at once)."""
+    _check(form, record_key)
+    sql.drop_unsaved(cur, actor.user_id, form, record_key)

@@ -73,6 +73,11 @@ def keep(db: Database, me: User, form: str, record: str, prefix: str) -> None:
 def clear(db: Database, me: User, form: str, record: str, prefix: str) -> None:
     """The form was saved (or thrown away): forget its input here and on the server."""
     unsaved.discard(db, me, form, record)
+    forget(prefix)
+
+
+def forget(prefix: str) -> None:
+    """The form was saved by a service that also forgot its kept input: forget it in this session."""
     forms.forget(prefix)
 
 
