@@ -98,6 +98,7 @@ CASE = " && ".join(
     )
 )
 SAVED = _has_text('[data-testid="stAlertContentSuccess"]', "saved as a draft")
+CONFIRMATION = b"saved as a draft"
 
 
 def _heading(name: str) -> str:
@@ -118,6 +119,19 @@ class Journey:
     def __init__(self, page: Any, base: str, shots: Path | None):
         self.page, self.base, self.shots = page, base, shots
         self.retyped = 0  # fields typed again because the page dropped the change (see ``enter``)
+        self.confirmation_arrived: float | None = None  # perf_counter when the server's "saved" message came
+        page.on("websocket", self._listen)
+
+    def _listen(self, socket: Any) -> None:
+        """Note when the server's message carrying the save confirmation reaches the browser (the text is in
+        the websocket frame as UTF-8), before the browser has drawn it."""
+
+        def frame(payload: Any) -> None:
+            data = payload if isinstance(payload, bytes) else str(payload).encode()
+            if self.confirmation_arrived is None and CONFIRMATION in data:
+                self.confirmation_arrived = time.perf_counter()
+
+        socket.on("framereceived", frame)
 
     @classmethod
     async def open(cls, browser: Any, base: str, shots: Path | None) -> Journey:
@@ -317,9 +331,9 @@ async def _every_page(main: Journey) -> tuple[dict[str, float], dict[str, list[s
 
 async def _six_saves(
     browser: Any, base: str, shots: Path | None, episodes: list[int]
-) -> tuple[list[float], list[float], int]:
-    """(each one's time from the click on Save until its confirmation is shown; until the case page under it has
-    settled; fields typed again)"""
+) -> tuple[list[float], list[float], list[float], int]:
+    """(each one's time from the click on Save until the server's confirmation reached the browser; until the
+    browser shows it; until the case page under it has settled; fields typed again)"""
     journeys = await asyncio.gather(*(Journey.open(browser, base, shots) for _ in SAVERS))
     try:
         for journey, username in zip(journeys, SAVERS, strict=True):  # one at a time: sign-in is throttled work
@@ -340,21 +354,23 @@ async def _six_saves(
             centres.append((box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
         await journeys[0].shot("06-six-saves-form-filled")
 
-        async def save(journey: Journey, x: float, y: float) -> tuple[float, float]:
-            """(until the confirmation is shown, until the case page under it has settled)"""
+        async def save(journey: Journey, x: float, y: float) -> tuple[float, float, float]:
+            """(until the confirmation reached the browser, until it is shown, until the case page under it has
+            settled)"""
+            journey.confirmation_arrived = None
             started = time.perf_counter()
             await journey.page.mouse.click(x, y)
             await journey.wait(SAVED)
             shown = (time.perf_counter() - started) * 1000
+            arrived = ((journey.confirmation_arrived or time.perf_counter()) - started) * 1000
             await journey.wait(f"{SETTLED} && ({SAVED})")
-            return shown, (time.perf_counter() - started) * 1000
+            return arrived, shown, (time.perf_counter() - started) * 1000
 
-        both = await asyncio.gather(*(save(j, x, y) for j, (x, y) in zip(journeys, centres, strict=True)))
-        times = [shown for shown, _ in both]
-        settled = [after for _, after in both]
+        every = await asyncio.gather(*(save(j, x, y) for j, (x, y) in zip(journeys, centres, strict=True)))
         for n, journey in enumerate(journeys):
             await journey.shot(f"07-six-saves-{n}-saved")
-        return times, settled, sum(j.retyped for j in journeys)
+        arrived, shown, settled = ([one[k] for one in every] for k in range(3))
+        return arrived, shown, settled, sum(j.retyped for j in journeys)
     finally:
         for journey in journeys:
             await journey.close()
@@ -442,7 +458,8 @@ async def _measure(base: str, server: Server, picks: dict[str, Any], shots: Path
                     results["page_errors"] = errors
             finally:
                 await main.close()
-            six, settled, more = await _six_saves(browser, base, shots, picks["savers"])
+            arrived, six, settled, more = await _six_saves(browser, base, shots, picks["savers"])
+            results["six_saves_arrived_ms"] = [round(t, 1) for t in arrived]
             results["six_saves_settled_ms"] = [round(t, 1) for t in settled]
             results["fields_typed_again"] = retyped + more  # changes the page dropped under load (see Journey.enter)
             results["six_saves_ms"] = [round(t, 1) for t in six]

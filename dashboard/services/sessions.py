@@ -75,8 +75,7 @@ class Limits:
     lifetime: timedelta
 
 
-def _int_setting(db: Database, key: str, default: int, allowed: tuple[int, int]) -> int:
-    raw = settings_sql.get_setting(db, key)
+def _int_setting(raw: Any, default: int, allowed: tuple[int, int]) -> int:
     try:
         value = int(raw) if raw else default
     except ValueError:
@@ -84,11 +83,15 @@ def _int_setting(db: Database, key: str, default: int, allowed: tuple[int, int])
     return min(max(value, allowed[0]), allowed[1])
 
 
-def limits(db: Database) -> Limits:
+def _limits(settings: dict[str, Any]) -> Limits:
     return Limits(
-        idle=timedelta(minutes=_int_setting(db, "session_idle_minutes", IDLE_DEFAULT_MINUTES, IDLE_RANGE)),
-        lifetime=timedelta(hours=_int_setting(db, "session_lifetime_hours", LIFETIME_DEFAULT_HOURS, LIFETIME_RANGE)),
+        idle=timedelta(minutes=_int_setting(settings["idle_setting"], IDLE_DEFAULT_MINUTES, IDLE_RANGE)),
+        lifetime=timedelta(hours=_int_setting(settings["lifetime_setting"], LIFETIME_DEFAULT_HOURS, LIFETIME_RANGE)),
     )
+
+
+def limits(db: Database) -> Limits:
+    return _limits(sql.limit_settings(db))
 
 
 def set_limits(db: Database, actor: User, idle_minutes: Any, lifetime_hours: Any) -> None:
@@ -216,8 +219,8 @@ def check(db: Database, session_id: int, *, touch: bool = True, now: datetime | 
     """The user of a running session, read again from the database (role, state). Ends the session (and
     raises ``SessionEnded``) if it has been revoked, idled out or outlived its lifetime."""
     now = now or utc_now()
-    current = limits(db)
-    row = sql.session_by_id(db, session_id)
+    row, settings = sql.session_with_limits(db, session_id)
+    current = _limits(settings)
     if row is None:
         raise SessionEnded("unknown", current)
     reason = _lapsed(row, now, current)

@@ -265,8 +265,16 @@ def _with_tier_and_stage(db: Database, episode: dict[str, Any]) -> dict[str, Any
 
 
 def get_episode(db: Database, episode_id: int) -> dict[str, Any] | None:
-    found = db.row(_EPISODE_SELECT + " WHERE e.episode_id = ?", [episode_id])
-    return _with_tier_and_stage(db, found) if found else None
+    """The episode with its patient, clinician, current tier and stage (from its case state, kept current in
+    every write; read from the histories for a database whose state is not built yet)."""
+    found = db.row(
+        _EPISODE_SELECT.replace(" FROM episodes e", ", cs.tier, cs.stage FROM episodes e", 1)
+        + " LEFT JOIN case_state cs ON cs.episode_id = e.episode_id WHERE e.episode_id = ?",
+        [episode_id],
+    )
+    if found is None:
+        return None
+    return found if found["tier"] is not None else _with_tier_and_stage(db, found)
 
 
 def episode_row(cur, episode_id: int) -> dict[str, Any] | None:
