@@ -85,6 +85,17 @@ def test_common_vocabularies_are_read_and_reported(demo_db):
     assert "'female'" not in read_as  # values already in the app's own words are not reported
 
 
+def test_an_import_refreshes_the_planners_statistics_on_postgresql(demo_db):
+    if demo_db.engine != "postgresql":
+        pytest.skip("DuckDB keeps its statistics as it writes")
+    rows = "".join(f"S-{n},Ann,Lee,1990-01-01,F,,,L,proximal,2026-08-01,amara.okafor\n" for n in range(50))
+    import_patients_csv(demo_db, SYSTEM_USER, (HEADER + rows).encode())
+    analysed = demo_db.rows(
+        "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname IN ('patients', 'episodes')"
+    )
+    assert len(analysed) == 2 and all(r["last_analyze"] is not None for r in analysed), analysed
+
+
 def test_an_import_is_all_or_nothing_when_a_clinic_id_is_taken_meanwhile(demo_db, monkeypatch):
     from dashboard.services import importer
 

@@ -2350,6 +2350,7 @@ def _bulk_insert(db: Database, at: datetime, frames: dict[str, pd.DataFrame]) ->
             after={name: len(frame) for name, frame in frames.items() if name != "users"},
         )
     db.checkpoint()
+    db.analyze()
     return {
         "users": len(frames["users"]),
         "patients": len(frames["patients"]),

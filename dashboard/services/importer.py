@@ -263,6 +263,7 @@ def import_patients_csv(db: Database, actor: User, data: bytes, *, today: date |
                 "episode_ids": _ranges(episode_ids),
             },
         )
+    db.analyze()  # the planner's statistics, for tables that may just have grown many times over
     return {"patients": len(patients), "episodes": len(episodes), "read_as": read_as}
 
 

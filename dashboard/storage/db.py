@@ -377,6 +377,9 @@ class Database:
         with self.cursor() as cur:
             cur.execute(f"SET memory_limit = '{size}'")
 
+    def analyze(self) -> None:
+        """Nothing to do: DuckDB keeps its statistics current as it writes."""
+
     def checkpoint(self) -> None:
         with self._write_lock, self.cursor() as cur:
             cur.execute("CHECKPOINT")
@@ -795,6 +798,13 @@ class PostgresDatabase(Database):
 
     def limit_memory(self, size: str | None) -> None:
         """Nothing to do: PostgreSQL's memory is the server's own setting."""
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (an import, the demo clinic): until autovacuum
+        gets to it, a table that grew tenfold is planned as the small one it was (at 100,000 episodes a
+        timeline's visits were read by a scan of every assessment, 190 ms, rather than by the index, 3 ms)."""
+        with self._pool.connection() as conn:
+            conn.execute("ANALYZE")
 
     def checkpoint(self) -> None:
         """Nothing to do: the server checkpoints on its own."""
