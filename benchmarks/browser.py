@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -97,8 +98,16 @@ CASE = " && ".join(
         _has_text("strong", "Flags:"),  # the rules' verdict
     )
 )
-SAVED = _has_text('[data-testid="stAlertContentSuccess"]', "saved as a draft")
-CONFIRMATION = b"saved as a draft"
+# The save's confirmation: the router's toast ("Assessment of ... saved.") or the case page's message under the
+# red-flag banner ("... saved as a draft; ..."), whichever the browser shows first.
+SAVED = (
+    "("
+    + _has_text('[data-testid="stToast"]', "saved.")
+    + " || "
+    + _has_text('[data-testid="stAlertContentSuccess"]', "saved as a draft")
+    + ")"
+)
+CONFIRMATION = re.compile(rb"Assessment of \d\d \w{3} \d{4} saved")  # the toast's text and the message's
 
 
 def _heading(name: str) -> str:
@@ -128,7 +137,7 @@ class Journey:
 
         def frame(payload: Any) -> None:
             data = payload if isinstance(payload, bytes) else str(payload).encode()
-            if self.confirmation_arrived is None and CONFIRMATION in data:
+            if self.confirmation_arrived is None and CONFIRMATION.search(data):
                 self.confirmation_arrived = time.perf_counter()
 
         socket.on("framereceived", frame)

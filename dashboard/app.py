@@ -18,6 +18,8 @@ st.set_page_config(page_title="Hamstring clinic", page_icon=favicon(), layout="w
 db = session.database()
 info = session.clinic()
 user = session.user()
+if user is not None:
+    session.announce()  # "saved", before anything else is read or drawn
 PAGES = Path(__file__).resolve().parent / "pages"
 STYLE = Path(__file__).resolve().parent / "ui" / "style.css"
 

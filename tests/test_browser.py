@@ -83,6 +83,8 @@ def test_sign_in_find_patient_and_record_assessment(page, server, picks):
     plan.fill("Progress isometrics; review in two weeks")
     after(page, lambda: plan.press("Tab"))  # the plan reaches the server before Save is pressed
     page.get_by_role("button", name="Save assessment").click()
+    # said at once by the router (a toast for ten seconds), then in its place under the patient's name
+    expect(page.get_by_test_id("stToast")).to_contain_text("saved.", timeout=WAIT)
     expect(page.get_by_text("saved as a draft")).to_be_visible()
     settle(page)
     page.shots("assessment-saved-on-case-page")

@@ -92,7 +92,10 @@ def save(values: dict) -> None:
     if ok:
         unsaved_input.forget(P)  # (the service forgot the kept input in the transaction that saved it)
         st.session_state.pop("edit_assessment", None)
-        session.flash(f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.")
+        session.flash(
+            f"Assessment of {values['assessed_on']:%d %b %Y} saved as a draft; sign it on the case page.",
+            announce=f"Assessment of {values['assessed_on']:%d %b %Y} saved.",
+        )
         st.switch_page("pages/case.py")
 
 

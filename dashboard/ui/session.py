@@ -149,8 +149,20 @@ def show_summary(scope: str) -> None:
         st.error(md(text), icon=":material/block:")
 
 
-def flash(text: str) -> None:
+def flash(text: str, *, announce: str | None = None) -> None:
+    """``text`` is shown by the next page, in its place (``show_flash``); ``announce`` (short) is said at once,
+    as a toast from the router (``announce``), before the next page has read anything."""
     st.session_state["_flash"] = text
+    if announce:
+        st.session_state["_announce"] = announce
+
+
+def announce() -> None:
+    """The router's first output for a signed-in user: a pending announcement as a toast, so a clinician who
+    has just saved sees it before the next page's reads (with several clinicians saving, those take seconds)."""
+    text = st.session_state.pop("_announce", None)
+    if text:
+        st.toast(md(text), icon=":material/check_circle:", duration="long")  # ten seconds; the page keeps its own
 
 
 def show_flash() -> None:
