@@ -380,11 +380,19 @@ def page(
     order_sql = f"{order_sql}, episode_id" if order_sql else "episode_id"
     counted = counted or {}
     scope = scope or Where([], [])
-    hits = (
-        f"SELECT *, count(*) OVER () AS total_found FROM ({_READ}) q WHERE {where.sql()}"
-        f" ORDER BY {order_sql} LIMIT ? OFFSET ?"
-    )
-    params: list = [today, *where.params, int(limit), int(offset)]
+    params: list
+    if db.dialect.count_by_window:
+        hits = (
+            f"SELECT *, count(*) OVER () AS total_found FROM ({_READ}) q WHERE {where.sql()}"
+            f" ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        )
+        params = [today, *where.params, int(limit), int(offset)]
+    else:
+        hits = (
+            f"SELECT q.*, (SELECT count(*) FROM ({_READ}) c WHERE {where.sql()}) AS total_found"
+            f" FROM ({_READ}) q WHERE {where.sql()} ORDER BY {order_sql} LIMIT ? OFFSET ?"
+        )
+        params = [today, *where.params, today, *where.params, int(limit), int(offset)]
     if counted:
         figures = ", ".join(
             f"count(*) FILTER (WHERE status = 'open' AND {scope.sql()} AND ({cond})) AS figure_{name}"

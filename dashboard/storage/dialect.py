@@ -25,6 +25,9 @@ Fragments (text in, SQL text out)
     ``try_int(expr)``                ``expr`` (text) as a BIGINT, NULL when it is not a whole number
     ``upsert(table, columns, key)``  ``INSERT ... VALUES (?, ...) ON CONFLICT (key) DO UPDATE SET`` the rest
                                      (the same on both engines; here so that nobody writes it twice)
+    ``count_by_window``              True: a window of rows and its total in one pass (``count(*) OVER ()``,
+                                     DuckDB); False: the total as its own count (PostgreSQL, whose window count
+                                     sorts every matching row in full where ``LIMIT`` alone keeps the top few)
 
 Same on both engines, so no fragment: ``nextval('seq')``, ``count(*) FILTER (WHERE ...)``, ``ILIKE``,
 ``strpos(text, part) > 0`` (not DuckDB's ``contains``), ``CAST(x AS VARCHAR)``, ``INTERVAL '1 day'`` (quoted),
@@ -78,6 +81,7 @@ class Dialect:
     """What both engines share; the subclasses hold what differs."""
 
     name = "standard"
+    count_by_window = True
 
     def member(self, expr: str) -> str:
         raise NotImplementedError
@@ -297,6 +301,7 @@ _PG_CASTS = {
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    count_by_window = False
 
     def member(self, expr: str) -> str:
         return f"{expr} = ANY(?)"
