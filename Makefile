@@ -40,8 +40,8 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
 # One pytest: the browser journeys share the two cores with nothing but their own server. (Run beside the rest
-# of the suite, one pytest per core with TEST_PORTS=lo-hi each, the whole took 8.5 minutes instead of ~14, but
-# two journeys lost a typed value under that load in one of two fresh-clone runs; see tests/serverproc.py.)
+# of the suite, one pytest per core with TEST_PORTS=lo-hi each, a fresh clone's .ci/run took 8.6 minutes instead
+# of 10.1, but two journeys lost a typed value under that load in one of two runs; see tests/serverproc.py.)
 test: lint system-deps $(AXE)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
