@@ -144,6 +144,6 @@ if pending:  # said again beside the button, where the clinician is looking
 pressed = st.button(
     "Save draft changes" if draft else "Save assessment", type="primary", icon=":material/save:", key=SAVE
 )
-if pressed and entered is None:  # pressed on a form not drawn before in this session (cannot happen in a browser)
+if pressed and entered is None:  # a session that has not drawn this form yet (e.g. a browser reconnected to a new one)
     save(form.values)
     st.rerun()

@@ -69,6 +69,9 @@ class SessionEnded(NotAllowed):
 # -- settings ---------------------------------------------------------------------------------------
 
 
+LIMIT_KEYS = ("session_idle_minutes", "session_lifetime_hours")  # the clinic settings: idle, lifetime
+
+
 @dataclass(frozen=True)
 class Limits:
     idle: timedelta
@@ -91,7 +94,7 @@ def _limits(settings: dict[str, Any]) -> Limits:
 
 
 def limits(db: Database) -> Limits:
-    return _limits(sql.limit_settings(db))
+    return _limits(sql.limit_settings(db, LIMIT_KEYS))
 
 
 def set_limits(db: Database, actor: User, idle_minutes: Any, lifetime_hours: Any) -> None:
@@ -100,8 +103,8 @@ def set_limits(db: Database, actor: User, idle_minutes: Any, lifetime_hours: Any
     problems = {}
     values: dict[str, int] = {}
     for key, value, (low, high), unit in (
-        ("session_idle_minutes", idle_minutes, IDLE_RANGE, "minutes"),
-        ("session_lifetime_hours", lifetime_hours, LIFETIME_RANGE, "hours"),
+        (LIMIT_KEYS[0], idle_minutes, IDLE_RANGE, "minutes"),
+        (LIMIT_KEYS[1], lifetime_hours, LIFETIME_RANGE, "hours"),
     ):
         try:
             number = int(value)
@@ -111,8 +114,8 @@ def set_limits(db: Database, actor: User, idle_minutes: Any, lifetime_hours: Any
             problems[key] = f"Give a whole number of {unit} from {low} to {high}."
         else:
             values[key] = number
-    if not problems and values["session_idle_minutes"] > values["session_lifetime_hours"] * 60:
-        problems["session_idle_minutes"] = "The idle timeout cannot be longer than the session lifetime."
+    if not problems and values[LIMIT_KEYS[0]] > values[LIMIT_KEYS[1]] * 60:
+        problems[LIMIT_KEYS[0]] = "The idle timeout cannot be longer than the session lifetime."
     if problems:
         raise FieldProblems(problems)
     with db.transaction() as cur:
@@ -219,7 +222,7 @@ def check(db: Database, session_id: int, *, touch: bool = True, now: datetime | 
     """The user of a running session, read again from the database (role, state). Ends the session (and
     raises ``SessionEnded``) if it has been revoked, idled out or outlived its lifetime."""
     now = now or utc_now()
-    row, settings = sql.session_with_limits(db, session_id)
+    row, settings = sql.session_with_limits(db, session_id, LIMIT_KEYS)
     current = _limits(settings)
     if row is None:
         raise SessionEnded("unknown", current)

@@ -48,25 +48,27 @@ def session_by_id(cur_or_db, session_id: int) -> dict[str, Any] | None:
     return _one(cur_or_db, _SESSION_USER + " WHERE s.session_id = ?", [session_id])
 
 
-# The clinic's session limits, as two columns: read with the session in one query (every service call checks
-# its session; one query rather than three where several clinicians work at once).
+# Two clinic settings (their keys are parameters, named by the service) as the columns ``idle_setting`` and
+# ``lifetime_setting``: read with the session in one query (every service call checks its session).
 _LIMITS = (
-    "(SELECT setting_value FROM clinic_settings WHERE setting_key = 'session_idle_minutes') AS idle_setting,"
-    " (SELECT setting_value FROM clinic_settings WHERE setting_key = 'session_lifetime_hours') AS lifetime_setting"
+    "(SELECT setting_value FROM clinic_settings WHERE setting_key = ?) AS idle_setting,"
+    " (SELECT setting_value FROM clinic_settings WHERE setting_key = ?) AS lifetime_setting"
 )
 
 
-def limit_settings(db: Database) -> dict[str, Any]:
-    """The raw settings of the session limits (``idle_setting``, ``lifetime_setting``; None when unset)."""
-    return db.row("SELECT " + _LIMITS) or {"idle_setting": None, "lifetime_setting": None}
+def limit_settings(db: Database, keys: tuple[str, str]) -> dict[str, Any]:
+    """The raw values of the settings ``keys`` (idle, lifetime) as ``idle_setting``, ``lifetime_setting``."""
+    return db.row("SELECT " + _LIMITS, list(keys)) or {"idle_setting": None, "lifetime_setting": None}
 
 
-def session_with_limits(db: Database, session_id: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """(the session with its account, or None; the raw limit settings), in one query."""
+def session_with_limits(
+    db: Database, session_id: int, keys: tuple[str, str]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(the session with its account, or None; the raw values of the settings ``keys``), in one query."""
     row = db.row(
         "SELECT l.*, s.* FROM (SELECT " + _LIMITS + ") l"
         " LEFT JOIN (" + _SESSION_USER + " WHERE s.session_id = ?) s ON true",
-        [session_id],
+        [*keys, session_id],
     )
     assert row is not None  # the settings row always comes back
     limits = {"idle_setting": row.pop("idle_setting"), "lifetime_setting": row.pop("lifetime_setting")}
