@@ -11,7 +11,8 @@ element the user waits for is visible):
 
 each seven times after one warm-up (median and max, ms); the server's resident memory (itself and its
 children, from /proc) after every page in the sidebar has been visited once; and six signed-in users pressing
-"Save assessment" at the same moment, each timed from the click until its "saved" confirmation is shown.
+"Save assessment" at the same moment, each timed from the click until its "saved" confirmation is shown (and,
+before that, the same six saves through Streamlit's session protocol with nothing drawn: tests/session_protocol.py).
 
     python -m benchmarks.browser --db /tmp/clinic.duckdb            # or --db postgresql://...
     python -m benchmarks.browser --db ... --shots /tmp/shots        # plus a screenshot of every page
@@ -38,8 +39,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from tests import session_protocol
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, RUN_COUNTER, SETTLED
 from tests.serverproc import Server
+from tests.session_protocol import assessment_fields
 
 VIEWPORT = {"width": 1440, "height": 1000}
 # ms: generous, for a busy two-core machine (each wait ends as soon as its state is reached)
@@ -250,28 +253,15 @@ class Journey:
             self.retyped += 1
         raise RuntimeError(f"the page did not take up any of {choices} in {len(tries)} tries: {tries}")
 
-    async def set_number(self, label: str, choices: tuple[int, ...]) -> None:
-        await self.enter(self.page.get_by_label(label, exact=True), [str(c) for c in choices])
-
-    async def set_text(self, label: str, text: str) -> None:
-        await self.enter(self.page.get_by_role("textbox", name=label, exact=True), [text, text + "."])
-
     async def fill_assessment(self, episode_id: int, note: str, *, complete: bool) -> None:
-        """Open the new-assessment form of ``episode_id`` and fill in a valid assessment (every field a
-        proximal visit asks that does not carry forward, when ``complete``)."""
+        """Open the new-assessment form of ``episode_id`` and fill in a valid assessment (``assessment_fields``)."""
         await self.goto(f"/assessment?episode={episode_id}", _heading("Assessment"))
-        await self.set_number("Average pain, last week (0-10)", (3, 4))
-        await self.set_number("Worst pain, last week (0-10)", (6, 7))
-        if complete:
-            await self.set_number("Pain during and after the exercises (0-10)", (2, 3))
-            from dashboard.domain.model import VISA_H_ITEMS
-
-            for item in VISA_H_ITEMS:
-                allowed = "0, 4, 7 or 10" if item.number == 7 else f"0-{item.maximum}"
-                scores = (4, 7) if item.number == 7 else (5, 6)  # item 7 is 0, 4, 7 or 10
-                await self.set_number(f"{item.number}. {item.topic} ({allowed})", scores)
-            await self.set_text("Clinical impression", f"Proximal hamstring tendinopathy, settling ({note})")
-        await self.set_text("Plan", f"Progress isometrics; review in two weeks ({note})")
+        for kind, label, choices in assessment_fields(note, complete=complete):
+            if kind == "number":
+                box = self.page.get_by_label(label, exact=True)
+            else:
+                box = self.page.get_by_role("textbox", name=label, exact=True)
+            await self.enter(box, list(choices))
 
 
 # -- the journeys --------------------------------------------------------------------------------------------
@@ -433,12 +423,16 @@ def _picks(target: str) -> dict[str, Any]:
     mine: dict[str, list[int]] = {}
     for row in rows:
         mine.setdefault(row["username"], []).append(int(row["episode_id"]))
-    missing = [u for u in SAVERS[1:] if len(mine.get(u, [])) < 3]
+    missing = [u for u in SAVERS[1:] if len(mine.get(u, [])) < 5]
     if missing:
         raise RuntimeError(f"the clinic has too few open proximal cases for {', '.join(missing)}: a demo clinic?")
     writer_case = mine[WRITER].pop(0)
-    admin_case = mine[WRITER].pop(0)  # the administrator saves on a colleague's case
-    return {"writer": writer_case, "savers": [admin_case] + [mine[u][0] for u in SAVERS[1:]]}
+    admin_cases = [mine[WRITER].pop(0), mine[WRITER].pop(0)]  # the administrator saves on a colleague's cases
+    return {
+        "writer": writer_case,
+        "savers": [admin_cases[0]] + [mine[u][0] for u in SAVERS[1:]],  # in six browsers
+        "session_savers": [admin_cases[1]] + [mine[u][1] for u in SAVERS[1:]],  # in six protocol sessions
+    }
 
 
 async def _measure(base: str, server: Server, picks: dict[str, Any], shots: Path | None) -> dict[str, Any]:
@@ -467,6 +461,15 @@ async def _measure(base: str, server: Server, picks: dict[str, Any], shots: Path
                     results["page_errors"] = errors
             finally:
                 await main.close()
+            confirmed, finished = await session_protocol.six_saves(
+                base,
+                list(zip(SAVERS, picks["session_savers"], strict=True)),
+                PASSWORD,
+                {label: choices[0] for _, label, choices in assessment_fields("six sessions", complete=True)},
+                CONFIRMATION,
+            )
+            results["six_sessions_confirmed_ms"] = [round(t, 1) for t in confirmed]
+            results["six_sessions_finished_ms"] = [round(t, 1) for t in finished]
             arrived, six, settled, more = await _six_saves(browser, base, shots, picks["savers"])
             results["six_saves_arrived_ms"] = [round(t, 1) for t in arrived]
             results["six_saves_settled_ms"] = [round(t, 1) for t in settled]

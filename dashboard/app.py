@@ -15,11 +15,10 @@ from dashboard.ui.favicon import favicon  # noqa: E402
 
 st.set_page_config(page_title="Hamstring clinic", page_icon=favicon(), layout="wide")  # served here, not fetched
 
+session.announce()  # this tab's own save said first ("saved"), before anything is read: reads wait for writes
 db = session.database()
 info = session.clinic()
 user = session.user()
-if user is not None:
-    session.announce()  # "saved", before anything else is read or drawn
 PAGES = Path(__file__).resolve().parent / "pages"
 STYLE = Path(__file__).resolve().parent / "ui" / "style.css"
 

@@ -144,3 +144,77 @@ def test_generation_counts_writes_of_the_record_only(demo_db):
     with demo_db.transaction(records=False) as cur:
         cur.execute("INSERT INTO clinic_settings VALUES ('g2', 'v', CAST(now() AS TIMESTAMP), 'x')")
     assert demo_db.generation == start + 1
+
+
+def _read_in_thread(db):
+    """Start a read of ``db`` in another thread; returns (an event set when the read has its answer, the answer)."""
+    done, got = threading.Event(), []
+
+    def read():
+        got.append(db.scalar("SELECT count(*) FROM clinic_settings"))
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return done, got
+
+
+def test_a_read_gives_way_to_a_write_in_progress_and_sees_it(empty_target):
+    """Issue #15: a page read in one session waits while another session's save holds the write (so the save is
+    not slowed by it), then reads what the save committed; the writer's own reads inside it never wait."""
+    from dashboard.storage.db import open_database
+
+    db = open_database(empty_target)
+    db._writes_first.patience = 30.0  # longer than the write below is held
+    try:
+        before = db.scalar("SELECT count(*) FROM clinic_settings")
+        inside, release = threading.Event(), threading.Event()
+        own_reads = []
+
+        def write():
+            with db.transaction() as cur:
+                cur.execute("INSERT INTO clinic_settings VALUES ('gives-way', 'v', now()::TIMESTAMP, 'x')")
+                own_reads.append(db.scalar("SELECT 1"))  # another cursor, same thread: does not wait for itself
+                inside.set()
+                release.wait(60)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert inside.wait(30), "the write never started"
+        done, got = _read_in_thread(db)
+        assert not done.wait(1.0), "the read went ahead while the write was in progress"
+        release.set()
+        assert done.wait(30), "the read did not go ahead once the write had committed"
+        writer.join(30)
+        assert got == [before + 1]  # it read after the commit: the new row is there
+        assert own_reads == [1]
+    finally:
+        db.close()
+
+
+def test_a_read_waits_for_a_write_at_most_its_patience(empty_target):
+    """A write that takes long (one waiting on another app server's lock) holds a read up only for the
+    patience (READ_PATIENCE), then the read goes ahead and sees what was committed before the write."""
+    from dashboard.storage.db import open_database
+
+    db = open_database(empty_target)
+    db._writes_first.patience = 0.3
+    try:
+        inside, release = threading.Event(), threading.Event()
+
+        def write():
+            with db.transaction() as cur:
+                cur.execute("INSERT INTO clinic_settings VALUES ('slow', 'v', now()::TIMESTAMP, 'x')")
+                inside.set()
+                release.wait(60)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert inside.wait(30)
+        done, got = _read_in_thread(db)
+        assert done.wait(30), "the read waited for the write beyond its patience"
+        assert got == [0]  # the uncommitted row is not seen
+        release.set()
+        writer.join(30)
+        assert db.scalar("SELECT count(*) FROM clinic_settings") == 1
+    finally:
+        db.close()

@@ -13,11 +13,6 @@ db = session.database()
 me = session.signed_in_user()
 session.require_permission(me, auth.Permission.EDIT, "Your role may not record assessments.")
 episode_id = session.required_episode("Open a case first (Patients → patient → Open case), then record its assessment.")
-ep = session.existing_episode(lambda: records.episode(db, me, episode_id), episode_id)
-if ep["status"] != "open":
-    st.warning("This episode is closed; assessments can only be added to an open episode.")
-    st.stop()
-
 SCOPE = "assessment"
 CHECKBOXES = {"previous_injury", "low_back_pain", "postop_brace", *(flag.code for flag in RED_FLAGS)}
 # Editing an unsigned draft (from the case page, or ?draft= in the address bar after a reload), or a new one.
@@ -39,35 +34,6 @@ else:
 RECORD = f"draft:{draft['assessment_id']}" if draft else f"episode:{episode_id}"  # whose unsaved input this is
 BASE = f"assess_{episode_id}_" + (f"draft{draft['assessment_id']}_" if draft else "")
 P = unsaved_input.prefix(BASE)  # this form's widget keys
-open_alerts = [
-    a
-    for a in alerts.open_alerts(db, me, episode_id)
-    if not (draft and a["source"] == "assessment" and a["source_id"] == draft["assessment_id"])
-]
-if not st.session_state.get(P + "ready"):
-    if draft:
-        defaults = {k: v for k, v in draft.items() if k in records.EDITABLE_FIELDS}
-        defaults.update({f"alert_{k}": v for k, v in alerts.answers_for(db, me, draft["assessment_id"]).items()})
-    else:
-        defaults = records.assessment_defaults(db, me, episode_id)
-    for name, value in defaults.items():
-        if name == "aggravating":
-            value = [a for a in (value or "").split(",") if a]
-        elif name == "morning_stiffness":
-            value = None if value is None else ("yes" if value else "no")
-        elif name in ("strength_left", "strength_right") and value is not None:
-            value = float(value)
-        elif name in CHECKBOXES:
-            value = bool(value)
-        st.session_state[P + name] = value
-    if not draft:
-        st.session_state[P + "assessed_on"] = date.today()
-        st.session_state[P + "next_review_on"] = date.today() + timedelta(days=14)
-        st.session_state[P + "clinician_id"] = me.user_id
-    st.session_state[P + "version"] = draft["version"] if draft else None
-    st.session_state[P + "carried_from"] = defaults.get("_carried_from")
-    st.session_state[P + "ready"] = True
-unsaved_input.restore(db, me, "assessment", RECORD, P)  # what was typed before a reload, over the defaults
 
 
 def save(values: dict) -> None:
@@ -99,12 +65,49 @@ def save(values: dict) -> None:
         st.switch_page("pages/case.py")
 
 
-# Save pressed: saved before the form is drawn again (its values are those of the form drawn last run), so the
-# confirmation comes as soon as the record is written; refused, the form is drawn with each problem marked.
+# Save pressed: saved before anything else is read or the form drawn again (its values are those of the form drawn
+# last run; the service reads the episode and its open red flags itself, inside the save), so the confirmation
+# comes as soon as the record is written; refused, the form is drawn with each problem marked.
 SAVE = P + "save"
 entered = assessment_form.values_in_state(P) if st.session_state.get(SAVE) else None
 if entered is not None:
     save(entered)
+
+ep = session.existing_episode(lambda: records.episode(db, me, episode_id), episode_id)
+if ep["status"] != "open":
+    st.warning("This episode is closed; assessments can only be added to an open episode.")
+    st.stop()
+
+open_alerts = [
+    a
+    for a in alerts.open_alerts(db, me, episode_id)
+    if not (draft and a["source"] == "assessment" and a["source_id"] == draft["assessment_id"])
+]
+if not st.session_state.get(P + "ready"):
+    if draft:
+        defaults = {k: v for k, v in draft.items() if k in records.EDITABLE_FIELDS}
+        defaults.update({f"alert_{k}": v for k, v in alerts.answers_for(db, me, draft["assessment_id"]).items()})
+    else:
+        defaults = records.assessment_defaults(db, me, episode_id)
+    for name, value in defaults.items():
+        if name == "aggravating":
+            value = [a for a in (value or "").split(",") if a]
+        elif name == "morning_stiffness":
+            value = None if value is None else ("yes" if value else "no")
+        elif name in ("strength_left", "strength_right") and value is not None:
+            value = float(value)
+        elif name in CHECKBOXES:
+            value = bool(value)
+        st.session_state[P + name] = value
+    if not draft:
+        st.session_state[P + "assessed_on"] = date.today()
+        st.session_state[P + "next_review_on"] = date.today() + timedelta(days=14)
+        st.session_state[P + "clinician_id"] = me.user_id
+    st.session_state[P + "version"] = draft["version"] if draft else None
+    st.session_state[P + "carried_from"] = defaults.get("_carried_from")
+    st.session_state[P + "ready"] = True
+unsaved_input.restore(db, me, "assessment", RECORD, P)  # what was typed before a reload, over the defaults
+
 
 thresholds = care.effective_thresholds(db)
 pathway = pathway_of(ep)

@@ -11,6 +11,10 @@ second process gets ``DatabaseInUse`` with a message a person can act on.
 PostgreSQL: a small connection pool per process; each write transaction takes one advisory lock
 (``WRITE_LOCK``) so that writes are serialised across every app server, as DuckDB's are within its one process.
 
+Both: reads give way to writes within the process (``_WritesFirst``): while a write transaction waits for the
+lock or holds it, a read waits (at most ``READ_PATIENCE`` seconds) so that a clinician's save is not slowed by
+the pages other sessions are reading beside it.
+
 Both: numbered migrations recorded in ``schema_version``; every ``transaction(records=True)`` and bulk
 transaction bumps the single row of ``write_generation`` (migration 009) with its write, and
 ``db.generation`` reads it, so a result cached by any server is known stale after a write through any other.
@@ -62,6 +66,10 @@ def _migration_files() -> list[tuple[int, str, str]]:
 
 
 # The write generation: one row, bumped in every transaction that writes the record (migration 009).
+# Seconds a read waits at most for the writes in progress in this process (``_WritesFirst``): a read is never held
+# up for longer, even behind a write that waits on another app server's lock or a caller that holds a lock the
+# write needs.
+READ_PATIENCE = 1.0
 _BUMP = "UPDATE write_generation SET n = n + 1 WHERE id = 1"
 _GENERATION = "SELECT n FROM write_generation WHERE id = 1"
 
@@ -92,6 +100,7 @@ class Database:
         self.read_only = read_only
         self._write_lock = threading.RLock()
         self._gate = _Gate()  # reads share the file; rewrite_file has it alone for the moment it takes
+        self._writes_first = _WritesFirst(READ_PATIENCE)
         self._bulk_active = 0  # bulk transactions in progress (see bulk_transaction)
         existed = self.path.exists()
         if not read_only:
@@ -142,6 +151,7 @@ class Database:
     # -- reading -------------------------------------------------------------------------------
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self._writes_first.give_way()
         with self._gate.reading():
             cur = self._conn.cursor()
             try:
@@ -176,7 +186,7 @@ class Database:
         generation as it is, so a session's activity does not throw away every cached page result."""
         if self.read_only:
             raise DatabaseError("This database was opened read-only.")
-        with self._write_lock:
+        with self._writes_first.writing(), self._write_lock:
             cur = self._conn.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION").fetchall()
@@ -291,7 +301,7 @@ class Database:
     def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the file's version, each in its own transaction."""
         applied = []
-        with self._write_lock:
+        with self._writes_first.writing(), self._write_lock:
             with self.cursor() as cur:
                 cur.execute(
                     "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -315,7 +325,7 @@ class Database:
         checkpointed into the file and the file is copied; reads go on."""
         import shutil
 
-        with self._write_lock:
+        with self._writes_first.writing(), self._write_lock:
             self._refuse_while_bulk("back up again")
             with self.cursor() as cur:
                 cur.execute("CHECKPOINT")
@@ -340,7 +350,7 @@ class Database:
         fresh = self.path.with_name(self.path.name + ".rewrite")
         for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        with self._write_lock:
+        with self._writes_first.writing(), self._write_lock:
             self._refuse_while_bulk("try again")
             self._rewrite(fresh)
 
@@ -381,11 +391,45 @@ class Database:
         """Nothing to do: DuckDB keeps its statistics current as it writes."""
 
     def checkpoint(self) -> None:
-        with self._write_lock, self.cursor() as cur:
+        with self._writes_first.writing(), self._write_lock, self.cursor() as cur:
             cur.execute("CHECKPOINT")
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _WritesFirst:
+    """Reads give way to writes in this process. Every session's page runs in one Python process, and a write's
+    own work (validation, the case state's rules, a statement at a time) competes for the interpreter with every
+    page being read beside it; with six clinicians saving at once, the pages of the first to have saved made the
+    others' saves wait several times longer behind the write lock (issue #15). So while a write transaction waits
+    for the lock or holds it, a read waits, for ``patience`` seconds at most. A thread's reads inside its own
+    transaction never wait; nor does a bulk load (an import), which is long and takes the lock only to commit."""
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+        self._cond = threading.Condition()
+        self._writers = 0  # write transactions waiting for the lock or holding it
+        self._mine = threading.local()  # .depth: this thread's transactions in progress
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._writers += 1
+        self._mine.depth = getattr(self._mine, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._mine.depth -= 1
+            with self._cond:
+                self._writers -= 1
+                if not self._writers:
+                    self._cond.notify_all()
+
+    def give_way(self) -> None:
+        if self._writers and not getattr(self._mine, "depth", 0):
+            with self._cond:
+                self._cond.wait_for(lambda: not self._writers, timeout=self.patience)
 
 
 class _Gate:
@@ -603,6 +647,7 @@ class PostgresDatabase(Database):
         self.read_only = read_only
         self._has_generation = False
         self._bulk_active = 0
+        self._writes_first = _WritesFirst(READ_PATIENCE)
         try:  # one direct attempt first: its error says why (refused, no such database, wrong password)
             psycopg.connect(url, connect_timeout=10).close()
         except psycopg.Error as exc:
@@ -643,6 +688,7 @@ class PostgresDatabase(Database):
     # -- reading -------------------------------------------------------------------------------
     @contextmanager
     def cursor(self) -> Iterator[Any]:
+        self._writes_first.give_way()
         with self._pool.connection() as conn:
             cur = PgCursor(conn)
             try:
@@ -657,7 +703,7 @@ class PostgresDatabase(Database):
         transaction until it ends, so writes through every app server are serialised."""
         if self.read_only:
             raise DatabaseError("This database was opened read-only.")
-        with self._pool.connection() as conn, conn.transaction():
+        with self._writes_first.writing(), self._pool.connection() as conn, conn.transaction():
             cur = PgCursor(conn)
             try:
                 cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK]).fetchall()

@@ -158,8 +158,9 @@ def flash(text: str, *, announce: str | None = None) -> None:
 
 
 def announce() -> None:
-    """The router's first output for a signed-in user: a pending announcement as a toast, so a clinician who
-    has just saved sees it before the next page's reads (with several clinicians saving, those take seconds)."""
+    """The router's first output: this tab's pending announcement (set by its own save a moment ago) as a toast,
+    before the next page reads anything, so a clinician who has just saved sees it while the page is still
+    being read (reads wait for the writes in progress: storage/db.py ``_WritesFirst``)."""
     text = st.session_state.pop("_announce", None)
     if text:
         st.toast(md(text), icon=":material/check_circle:", duration="long")  # ten seconds; the page keeps its own
