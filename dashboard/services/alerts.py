@@ -92,13 +92,25 @@ def open_alerts(db: Database, actor: User, episode_id: int) -> list[dict[str, An
 
 
 def after_assessment(
-    cur, actor: User, episode: dict[str, Any], assessment_id: int, values: dict[str, Any], at: datetime
+    cur,
+    actor: User,
+    episode: dict[str, Any],
+    assessment_id: int,
+    values: dict[str, Any],
+    at: datetime,
+    *,
+    new_with_open: list[dict[str, Any]] | None = None,
 ) -> list[int]:
     """An assessment was written: record its answer for each open alert, and raise one alert per kind of
-    red flag ticked that is not already open. Returns the new alerts' ids."""
-    every_open = alert_sql.open_alerts_cur(cur, episode["episode_id"])
-    open_now = [a for a in every_open if a["source_id"] != assessment_id or a["source"] != "assessment"]
-    cur.execute("DELETE FROM alert_reviews WHERE assessment_id = ?", [assessment_id])  # a draft edited again
+    red flag ticked that is not already open. Returns the new alerts' ids. ``new_with_open``: the assessment
+    was just inserted in this transaction, which read these open alerts before it (none is its own, and it has
+    no answers recorded yet); otherwise (a draft edited again) both are read here."""
+    if new_with_open is not None:
+        every_open = open_now = new_with_open
+    else:
+        every_open = alert_sql.open_alerts_cur(cur, episode["episode_id"])
+        open_now = [a for a in every_open if a["source_id"] != assessment_id or a["source"] != "assessment"]
+        cur.execute("DELETE FROM alert_reviews WHERE assessment_id = ?", [assessment_id])  # its earlier answers
     for alert in open_now:
         answer = values.get("alert_answers", {}).get(alert["alert_id"])
         if answer:

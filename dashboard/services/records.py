@@ -242,7 +242,7 @@ def record_assessment(
         at = utc_now()
         assessment_id = sql.insert_assessment(cur, values, at, actor.username)
         audit.append(cur, actor.username, "create", "assessment", assessment_id, after=values)
-        alerts.after_assessment(cur, actor, ep, assessment_id, values, at)
+        alerts.after_assessment(cur, actor, ep, assessment_id, values, at, new_with_open=open_now)
         case_state.refresh(cur, [episode_id])
         if unsaved_record:
             unsaved.discard_in(cur, actor, "assessment", unsaved_record)
