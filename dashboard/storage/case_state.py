@@ -394,15 +394,12 @@ def page(
         )
         params = [today, *where.params, today, *where.params, int(limit), int(offset)]
     if counted:
-        figures = ", ".join(
-            f"count(*) FILTER (WHERE status = 'open' AND {scope.sql()} AND ({cond})) AS figure_{name}"
-            for name, cond in counted.items()
+        figures = ", ".join(f"count(*) FILTER (WHERE {cond}) AS figure_{name}" for name, cond in counted.items())
+        hits = (  # the figures count open episodes in scope only: only those rows are joined and read
+            f"SELECT hits.*, figures.* FROM (SELECT {figures} FROM ({_LEAN}) lean"
+            f" WHERE status = 'open' AND {scope.sql()}) figures LEFT JOIN ({hits}) hits ON TRUE"
         )
-        hits = (
-            f"SELECT hits.*, figures.* FROM (SELECT {figures} FROM ({_LEAN}) lean) figures"
-            f" LEFT JOIN ({hits}) hits ON TRUE"
-        )
-        params = [*(scope.params * len(counted)), today, *params]  # in the order the text names them
+        params = [today, *scope.params, *params]  # in the order the text names them
     frame = db.frame(hits, params)
     found = {name: int(frame[f"figure_{name}"].iloc[0] or 0) for name in counted} if len(frame) else {}
     rows = frame[frame["episode_id"].notna()].drop(columns=[f"figure_{n}" for n in counted])
