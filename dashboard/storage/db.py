@@ -65,11 +65,11 @@ def _migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-# The write generation: one row, bumped in every transaction that writes the record (migration 009).
 # Seconds a read waits at most for the writes in progress in this process (``_WritesFirst``): a read is never held
 # up for longer, even behind a write that waits on another app server's lock or a caller that holds a lock the
 # write needs.
 READ_PATIENCE = 1.0
+# The write generation: one row, bumped in every transaction that writes the record (migration 009).
 _BUMP = "UPDATE write_generation SET n = n + 1 WHERE id = 1"
 _GENERATION = "SELECT n FROM write_generation WHERE id = 1"
 
