@@ -185,11 +185,13 @@ class Journey:
 
     async def timed(self, action: Callable[[], Awaitable[Any]], condition: str, *, new_run: bool = False) -> float:
         """Milliseconds from ``action`` until the page has settled with ``condition`` true (and, with
-        ``new_run``, a script run has finished since the action)."""
-        before = await self.page.evaluate("window.__stRuns") if new_run else -1
+        ``new_run``, a script run has finished since the action, or the page's address has changed: a run quick
+        enough to start and end between two of the page's renders never shows its running state)."""
+        before, href = await self.page.evaluate("[window.__stRuns, location.href]") if new_run else (-1, "")
+        since = f"(window.__stRuns > {before} || location.href !== {json.dumps(href)})" if new_run else "true"
         started = time.perf_counter()
         await action()
-        await self.wait(f"window.__stRuns > {before} && {SETTLED} && ({condition})")
+        await self.wait(f"{since} && {SETTLED} && ({condition})")
         return (time.perf_counter() - started) * 1000
 
     async def goto(self, path: str, condition: str) -> None:
