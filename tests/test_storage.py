@@ -218,3 +218,43 @@ def test_a_read_waits_for_a_write_at_most_its_patience(empty_target):
         assert db.scalar("SELECT count(*) FROM clinic_settings") == 1
     finally:
         db.close()
+
+
+def test_a_read_waits_only_for_the_writes_that_came_before_it(empty_target):
+    """A stream of writes cannot hold a read up: the read waits for the write in progress when it came, and goes
+    ahead while a write that came after it still holds the lock."""
+    import time
+
+    from dashboard.storage.db import open_database
+
+    db = open_database(empty_target)
+    db._writes_first.patience = 120.0  # longer than the waits below: only the order lets the read go
+    try:
+        first_in, first_go, second_in, second_go = (threading.Event() for _ in range(4))
+
+        def write(key, inside, go):
+            with db.transaction() as cur:
+                cur.execute("INSERT INTO clinic_settings VALUES (?, 'v', now()::TIMESTAMP, 'x')", [key])
+                inside.set()
+                go.wait(60)
+
+        first = threading.Thread(target=write, args=("first", first_in, first_go), daemon=True)
+        second = threading.Thread(target=write, args=("second", second_in, second_go), daemon=True)
+        first.start()
+        assert first_in.wait(30)
+        done, got = _read_in_thread(db)
+        assert not done.wait(1.0), "the read went ahead of the write in progress"
+        second.start()
+        deadline = time.monotonic() + 30  # the second write has come (it waits for the first's lock)
+        while len(db._writes_first._writing) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(db._writes_first._writing) == 2
+        first_go.set()
+        assert second_in.wait(30)  # the second write holds the lock now
+        assert done.wait(30), "the read waited for a write that came after it"
+        assert got == [1]  # the first write's row; the second is not committed
+        second_go.set()
+        first.join(30)
+        second.join(30)
+    finally:
+        db.close()

@@ -402,34 +402,41 @@ class _WritesFirst:
     """Reads give way to writes in this process. Every session's page runs in one Python process, and a write's
     own work (validation, the case state's rules, a statement at a time) competes for the interpreter with every
     page being read beside it; with six clinicians saving at once, the pages of the first to have saved made the
-    others' saves wait several times longer behind the write lock (issue #15). So while a write transaction waits
-    for the lock or holds it, a read waits, for ``patience`` seconds at most. A thread's reads inside its own
-    transaction never wait; nor does a bulk load (an import), which is long and takes the lock only to commit."""
+    others' saves wait several times longer behind the write lock (issue #15). So a read waits for the write
+    transactions that were already waiting for the lock or holding it when it came, not for any that come after
+    it (so a stream of writes cannot hold reads up), and for ``patience`` seconds at most. A thread's reads inside
+    its own transaction never wait; nor does anything for a bulk load (an import), which is long and takes the
+    lock only to commit."""
 
     def __init__(self, patience: float) -> None:
         self.patience = patience
         self._cond = threading.Condition()
-        self._writers = 0  # write transactions waiting for the lock or holding it
+        self._issued = 0  # tickets given to write transactions so far, in the order they came
+        self._writing: set[int] = set()  # the tickets of those waiting for the lock or holding it
         self._mine = threading.local()  # .depth: this thread's transactions in progress
 
     @contextmanager
     def writing(self) -> Iterator[None]:
         with self._cond:
-            self._writers += 1
+            ticket = self._issued
+            self._issued += 1
+            self._writing.add(ticket)
         self._mine.depth = getattr(self._mine, "depth", 0) + 1
         try:
             yield
         finally:
             self._mine.depth -= 1
             with self._cond:
-                self._writers -= 1
-                if not self._writers:
-                    self._cond.notify_all()
+                self._writing.discard(ticket)
+                self._cond.notify_all()
 
     def give_way(self) -> None:
-        if self._writers and not getattr(self._mine, "depth", 0):
-            with self._cond:
-                self._cond.wait_for(lambda: not self._writers, timeout=self.patience)
+        mine: int = getattr(self._mine, "depth", 0)
+        if not self._writing or mine:
+            return
+        with self._cond:
+            came = self._issued  # the writes before this read hold the tickets below it
+            self._cond.wait_for(lambda: not self._writing or min(self._writing) >= came, timeout=self.patience)
 
 
 class _Gate:
