@@ -11,9 +11,9 @@ second process gets ``DatabaseInUse`` with a message a person can act on.
 PostgreSQL: a small connection pool per process; each write transaction takes one advisory lock
 (``WRITE_LOCK``) so that writes are serialised across every app server, as DuckDB's are within its one process.
 
-Both: reads give way to writes within the process (``_WritesFirst``): while a write transaction waits for the
-lock or holds it, a read waits (at most ``READ_PATIENCE`` seconds) so that a clinician's save is not slowed by
-the pages other sessions are reading beside it.
+Both: reads give way to writes within the process (``_WritesFirst``): a read waits for the write transactions
+that were waiting for the lock or holding it when it came (at most ``READ_PATIENCE`` seconds) so that a
+clinician's save is not slowed by the pages other sessions are reading beside it.
 
 Both: numbered migrations recorded in ``schema_version``; every ``transaction(records=True)`` and bulk
 transaction bumps the single row of ``write_generation`` (migration 009) with its write, and
