@@ -11,7 +11,8 @@ from tests.serverproc import Server
 from tests.session_protocol import assessment_fields, six_saves
 
 SAVERS = ("admin", "amara.okafor", "lukas.brenner", "sofia.papadaki", "ian.mcallister", "mei.tanaka")
-CONFIRMED = rb"Assessment of \d\d \w{3} \d{4} saved"
+# The router's toast (its full stop escaped as Markdown), not the case page's "... saved as a draft" under it
+CONFIRMED = rb"Assessment of \d\d \w{3} \d{4} saved\\\."
 
 
 def _six_open_cases(target) -> list[int]:

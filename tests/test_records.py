@@ -97,6 +97,28 @@ def test_patient_can_have_several_episodes_and_discharge(open_case):
         records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
 
 
+def test_a_draft_of_a_closed_episode_can_no_longer_be_changed(open_case):
+    """Closed while a draft was open on someone's screen: saving it is refused, and nothing of it changes
+    (no new answer, no red flag raised on the closed episode)."""
+    db, clin, _, episode_id = open_case
+    draft = records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
+    records.close_episode(
+        db,
+        clin,
+        episode_id,
+        {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
+        1,
+        today=TODAY,
+    )
+    before = records.assessment(db, clin, draft)
+    with pytest.raises(RecordLocked, match="closed"):
+        records.update_draft(
+            db, clin, draft, full_assessment(pain_avg=2, rf_neurological=True, red_flag_action="x"), 1, today=TODAY
+        )
+    assert records.assessment(db, clin, draft) == before
+    assert db.scalar("SELECT count(*) FROM red_flag_alerts WHERE episode_id = ?", [episode_id]) == 0
+
+
 def test_assessment_saved_with_every_section(open_case):
     db, clin, _, episode_id = open_case
     assessment_id = records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)

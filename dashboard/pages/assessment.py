@@ -75,6 +75,7 @@ if entered is not None:
 
 ep = session.existing_episode(lambda: records.episode(db, me, episode_id), episode_id)
 if ep["status"] != "open":
+    session.show_summary(SCOPE)  # a save refused just now says why here, not on the next form opened
     st.warning("This episode is closed; assessments can only be added to an open episode.")
     st.stop()
 

@@ -270,6 +270,8 @@ def update_draft(
         ep = sql.episode_row(cur, before["episode_id"])
         if ep is None:
             raise NotFound("No such episode.")
+        if ep["status"] != "open":
+            raise RecordLocked("This episode is closed; its drafts can no longer be changed.")
         asked = [  # the alerts this visit answers for: open ones, less those it raised itself
             a
             for a in alert_sql.open_alerts_cur(cur, ep["episode_id"])

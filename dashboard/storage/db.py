@@ -12,8 +12,8 @@ PostgreSQL: a small connection pool per process; each write transaction takes on
 (``WRITE_LOCK``) so that writes are serialised across every app server, as DuckDB's are within its one process.
 
 Both: reads give way to writes within the process (``_WritesFirst``): a read waits for the write transactions
-that were waiting for the lock or holding it when it came (at most ``READ_PATIENCE`` seconds) so that a
-clinician's save is not slowed by the pages other sessions are reading beside it.
+that were waiting for the lock or holding it when it came (at most ``READ_PATIENCE`` seconds in all per page
+view) so that a clinician's save is not slowed by the pages other sessions are reading beside it.
 
 Both: numbered migrations recorded in ``schema_version``; every ``transaction(records=True)`` and bulk
 transaction bumps the single row of ``write_generation`` (migration 009) with its write, and
@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -301,7 +302,7 @@ class Database:
     def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the file's version, each in its own transaction."""
         applied = []
-        with self._writes_first.writing(), self._write_lock:
+        with self._writes_first.holding(), self._write_lock:
             with self.cursor() as cur:
                 cur.execute(
                     "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -325,7 +326,7 @@ class Database:
         checkpointed into the file and the file is copied; reads go on."""
         import shutil
 
-        with self._writes_first.writing(), self._write_lock:
+        with self._writes_first.holding(), self._write_lock:
             self._refuse_while_bulk("back up again")
             with self.cursor() as cur:
                 cur.execute("CHECKPOINT")
@@ -350,7 +351,7 @@ class Database:
         fresh = self.path.with_name(self.path.name + ".rewrite")
         for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        with self._writes_first.writing(), self._write_lock:
+        with self._writes_first.holding(), self._write_lock:
             self._refuse_while_bulk("try again")
             self._rewrite(fresh)
 
@@ -375,7 +376,9 @@ class Database:
                 os.replace(fresh, self.path)
             finally:
                 self._conn = duckdb.connect(str(self.path))
-                self.limit_memory(getattr(self, "_memory_limit", None))
+                limit = getattr(self, "_memory_limit", None)
+                if limit:  # on the new connection itself: a cursor would wait at the gate this holds
+                    self._conn.execute(f"SET memory_limit = '{limit}'")
 
     def limit_memory(self, size: str | None) -> None:
         """Cap the memory DuckDB keeps for this process (e.g. '128MB'); kept across a file rewrite."""
@@ -391,7 +394,7 @@ class Database:
         """Nothing to do: DuckDB keeps its statistics current as it writes."""
 
     def checkpoint(self) -> None:
-        with self._writes_first.writing(), self._write_lock, self.cursor() as cur:
+        with self._writes_first.holding(), self._write_lock, self.cursor() as cur:
             cur.execute("CHECKPOINT")
 
     def close(self) -> None:
@@ -404,16 +407,28 @@ class _WritesFirst:
     page being read beside it; with six clinicians saving at once, the pages of the first to have saved made the
     others' saves wait several times longer behind the write lock (issue #15). So a read waits for the write
     transactions that were already waiting for the lock or holding it when it came, not for any that come after
-    it (so a stream of writes cannot hold reads up), and for ``patience`` seconds at most. A thread's reads inside
-    its own transaction never wait; nor does anything for a bulk load (an import), which is long and takes the
-    lock only to commit."""
+    it (so a stream of writes cannot hold reads up), and a thread's reads wait ``patience`` seconds at most in
+    all (Streamlit runs each page view in a thread of its own: a page view is held up for a second at most, even
+    behind a save that waits for a backup or for another app server's lock). A thread's reads inside its own
+    transaction, or while it holds the lock for a backup, a file rewrite, a migration or an import's commit
+    (``holding``: none of them makes reads wait either), never wait."""
 
     def __init__(self, patience: float) -> None:
         self.patience = patience
         self._cond = threading.Condition()
         self._issued = 0  # tickets given to write transactions so far, in the order they came
         self._writing: set[int] = set()  # the tickets of those waiting for the lock or holding it
-        self._mine = threading.local()  # .depth: this thread's transactions in progress
+        self._mine = threading.local()  # .depth: this thread's writes and holds in progress; .waited: seconds
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """This thread holds (or is about to hold) the write lock: its own reads must not wait for the writes
+        queued behind it."""
+        self._mine.depth = getattr(self._mine, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._mine.depth -= 1
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -421,22 +436,24 @@ class _WritesFirst:
             ticket = self._issued
             self._issued += 1
             self._writing.add(ticket)
-        self._mine.depth = getattr(self._mine, "depth", 0) + 1
         try:
-            yield
+            with self.holding():
+                yield
         finally:
-            self._mine.depth -= 1
             with self._cond:
                 self._writing.discard(ticket)
                 self._cond.notify_all()
 
     def give_way(self) -> None:
         mine: int = getattr(self._mine, "depth", 0)
-        if not self._writing or mine:
+        waited: float = getattr(self._mine, "waited", 0.0)
+        if not self._writing or mine or waited >= self.patience:
             return
+        started = time.monotonic()
         with self._cond:
             came = self._issued  # the writes before this read hold the tickets below it
-            self._cond.wait_for(lambda: not self._writing or min(self._writing) >= came, timeout=self.patience)
+            self._cond.wait_for(lambda: not self._writing or min(self._writing) >= came, timeout=self.patience - waited)
+        self._mine.waited = waited + (time.monotonic() - started)
 
 
 class _Gate:
@@ -732,7 +749,7 @@ class PostgresDatabase(Database):
                 yield cur
                 cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK]).fetchall()
                 if before_commit is not None:  # another connection: it sees what others committed, not this
-                    with self.cursor() as now:
+                    with self._writes_first.holding(), self.cursor() as now:  # (saves wait for this lock)
                         before_commit(now)
                 if self._has_generation:
                     cur.execute(_BUMP)
