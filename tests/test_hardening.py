@@ -347,7 +347,8 @@ def test_reads_during_a_file_rewrite_wait_and_then_go_on(demo_db):
     for t in readers:
         t.join()
     assert failures == [] and set(counts) == {expected}
-    assert demo_db.scalar("SELECT current_setting('memory_limit')") in ("128.0 MiB", "122.0 MiB", "128.0 MB")
+    if demo_db.engine == "duckdb":  # (PostgreSQL's memory is its server's own setting)
+        assert demo_db.scalar("SELECT current_setting('memory_limit')") in ("128.0 MiB", "122.0 MiB", "128.0 MB")
     clin = as_user(demo_db, "amara.okafor")
     episode_id = demo_db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'")
     records.record_assessment(demo_db, clin, episode_id, {"assessed_on": TODAY, "pain_avg": 1, "pain_worst": 2})
