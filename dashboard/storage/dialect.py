@@ -45,8 +45,9 @@ Operations (a cursor of a transaction in, done)
     ``text_columns(cur, table)``, ``required_columns(cur, table)``, ``key_columns(cur, table)``: the catalogue
     ``migration_sql(sql)``            a numbered migration as this engine runs it: DuckDB as written;
                                       PostgreSQL with the tokens of ``PG_DDL`` replaced (outside comments and
-                                      string literals). Migrations are written in DuckDB's SQL, kept to what
-                                      both engines accept apart from those tokens.
+                                      string literals), and a line ``-- postgresql: <statement>`` run (DuckDB
+                                      keeps it a comment: e.g. a partial index). Migrations are written in
+                                      DuckDB's SQL, kept to what both engines accept apart from those.
 """
 
 from __future__ import annotations
@@ -237,6 +238,7 @@ PG_DDL = {
     "UBIGINT": "NUMERIC(20)",
 }
 _PG_DDL_WORDS = re.compile(r"\b(" + "|".join(PG_DDL) + r")\b(?!\s+PRECISION)")
+_PG_ONLY = re.compile(r"^-- postgresql: ", re.M)  # a migration's line for PostgreSQL only
 # comments, string literals and quoted identifiers: left as they are
 _LITERALS = re.compile(r"--[^\n]*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 
@@ -393,6 +395,7 @@ class PostgresDialect(Dialect):
         ).fetchall()
 
     def migration_sql(self, sql: str) -> str:
+        sql = _PG_ONLY.sub("", sql)  # "-- postgresql: CREATE INDEX ..." -> "CREATE INDEX ..."
         return _outside_literals(sql, lambda part: _PG_DDL_WORDS.sub(lambda m: PG_DDL[m.group(1)], part))
 
 

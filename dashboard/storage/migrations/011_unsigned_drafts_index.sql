@@ -1,0 +1,5 @@
+-- "Your unsigned drafts" in the sidebar of every page: a clinician's unsigned assessments. On PostgreSQL they
+-- are found by a partial index instead of a scan of every assessment (at 100,000 episodes, about 970,000
+-- assessments: 172 ms after each save, on every page). DuckDB reads the two columns quickly and has no partial
+-- indexes (and keeps its indexes in memory), so the line below is PostgreSQL's only (storage/dialect.py).
+-- postgresql: CREATE INDEX assessments_unsigned_idx ON assessments (created_by) WHERE signed_at IS NULL;
