@@ -42,7 +42,7 @@ from typing import Any
 from tests import session_protocol
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, RUN_COUNTER, SETTLED
 from tests.serverproc import Server
-from tests.session_protocol import assessment_fields
+from tests.session_protocol import SAVERS, assessment_fields
 
 VIEWPORT = {"width": 1440, "height": 1000}
 # ms: generous, for a busy two-core machine (each wait ends as soon as its state is reached)
@@ -50,7 +50,6 @@ WAIT = int(os.environ.get("BENCH_BROWSER_WAIT_MS", "180000"))
 REPEATS = 7  # timed runs of each journey, after one warm-up
 MAIN_USER = "admin"  # the whole clinic: the largest caseload and timeline
 WRITER = "amara.okafor"  # the colleague whose save makes every kept result stale
-SAVERS = ("admin", "amara.okafor", "lukas.brenner", "sofia.papadaki", "ian.mcallister", "mei.tanaka")
 # Counts the script runs the page has seen start (next to RUN_COUNTER's finished ones): a field left with a new
 # value has been taken up by the server once a run starts.
 RUN_STARTS = """

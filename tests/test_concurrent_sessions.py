@@ -8,9 +8,8 @@ from datetime import date
 from dashboard.storage.db import open_database
 from tests.browser_helpers import PASSWORD
 from tests.serverproc import Server
-from tests.session_protocol import assessment_fields, six_saves
+from tests.session_protocol import SAVERS, assessment_fields, six_saves
 
-SAVERS = ("admin", "amara.okafor", "lukas.brenner", "sofia.papadaki", "ian.mcallister", "mei.tanaka")
 # The router's toast (its full stop escaped as Markdown), not the case page's "... saved as a draft" under it
 CONFIRMED = rb"Assessment of \d\d \w{3} \d{4} saved\\\."
 

@@ -80,8 +80,7 @@ def test_opening_an_episode_starts_conservative_stage_one(open_case):
     assert len(records.tier_history(db, clin, episode_id)) == 1
 
 
-def test_patient_can_have_several_episodes_and_discharge(open_case):
-    db, clin, patient_id, episode_id = open_case
+def _discharge(db, clin, episode_id):
     records.close_episode(
         db,
         clin,
@@ -90,6 +89,11 @@ def test_patient_can_have_several_episodes_and_discharge(open_case):
         1,
         today=TODAY,
     )
+
+
+def test_patient_can_have_several_episodes_and_discharge(open_case):
+    db, clin, patient_id, episode_id = open_case
+    _discharge(db, clin, episode_id)
     second = records.open_episode(db, clin, patient_id, episode_values(clin.user_id, side="right"), today=TODAY)
     episodes = records.patient_episodes(db, clin, patient_id)
     assert {e["episode_id"]: e["status"] for e in episodes} == {episode_id: "discharged", second: "open"}
@@ -102,14 +106,7 @@ def test_a_draft_of_a_closed_episode_can_no_longer_be_changed(open_case):
     (no new answer, no red flag raised on the closed episode)."""
     db, clin, _, episode_id = open_case
     draft = records.record_assessment(db, clin, episode_id, full_assessment(), today=TODAY)
-    records.close_episode(
-        db,
-        clin,
-        episode_id,
-        {"status": "discharged", "closed_on": "2026-11-01", "discharge_outcome": "resolved"},
-        1,
-        today=TODAY,
-    )
+    _discharge(db, clin, episode_id)
     before = records.assessment(db, clin, draft)
     with pytest.raises(RecordLocked, match="closed"):
         records.update_draft(

@@ -236,8 +236,6 @@ def test_a_read_waits_for_a_write_at_most_its_patience(empty_target):
 def test_a_read_waits_only_for_the_writes_that_came_before_it(empty_target):
     """A stream of writes cannot hold a read up: the read waits for the write in progress when it came, and goes
     ahead while a write that came after it still holds the lock."""
-    import time
-
     from dashboard.storage.db import open_database
 
     db = open_database(empty_target)
@@ -258,10 +256,9 @@ def test_a_read_waits_only_for_the_writes_that_came_before_it(empty_target):
         done, got = _read_in_thread(db)
         assert not done.wait(1.0), "the read went ahead of the write in progress"
         second.start()
-        deadline = time.monotonic() + 30  # the second write has come (it waits for the first's lock)
-        while len(db._writes_first._writing) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(db._writes_first._writing) == 2
+        queue = db._writes_first
+        with queue._cond:  # the second write has come (it waits for the first's lock)
+            assert queue._cond.wait_for(lambda: len(queue._writing) == 2, timeout=30)
         first_go.set()
         assert second_in.wait(30)  # the second write holds the lock now
         assert done.wait(30), "the read waited for a write that came after it"

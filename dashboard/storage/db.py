@@ -436,6 +436,7 @@ class _WritesFirst:
             ticket = self._issued
             self._issued += 1
             self._writing.add(ticket)
+            self._cond.notify_all()  # (whoever waits for a write to come)
         try:
             with self.holding():
                 yield
