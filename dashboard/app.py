@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st  # noqa: E402
 
 from dashboard.services import auth, records  # noqa: E402
-from dashboard.ui import accounts, labels, session  # noqa: E402
+from dashboard.ui import accounts, labels, links, session  # noqa: E402
 from dashboard.ui.favicon import favicon  # noqa: E402
 
 st.set_page_config(page_title="Hamstring clinic", page_icon=favicon(), layout="wide")  # served here, not fetched
@@ -19,64 +19,33 @@ session.announce()  # this tab's own save said first ("saved"), before anything 
 db = session.database()
 info = session.clinic()
 user = session.user()
-PAGES = Path(__file__).resolve().parent / "pages"
 STYLE = Path(__file__).resolve().parent / "ui" / "style.css"
-
-
-def page(name: str, title: str, icon: str, **kw) -> st.Page:
-    return st.Page(PAGES / f"{name}.py", title=title, icon=f":material/{icon}:", url_path=name, **kw)
-
-
-# Every page of the app, by url path. Signed out, each of these addresses shows the sign-in form, so a
-# bookmarked link (e.g. /case?episode=12) opens that page once the user has signed in.
-PROTECTED = (
-    "caseload",
-    "timeline",
-    "register",
-    "patient",
-    "case",
-    "assessment",
-    "imaging",
-    "handouts",
-    "import_patients",
-    "users",
-    "rules_settings",
-    "audit",
-    "data_admin",
-)
+page = links.page
 
 pages: list[st.Page] | dict[str, list[st.Page]]  # a flat list signed out, sections once signed in
 if user is None:
     gate = "setup" if auth.needs_first_admin(db) else "sign_in"
     title = "Set up the clinic" if gate == "setup" else "Sign in"
-    pages = [page(gate, title, "login", default=True)] + [
-        st.Page(PAGES / f"{gate}.py", title=title, url_path=name) for name in PROTECTED
+    # Every page of the app, by url path: signed out, each shows the sign-in form, so a bookmarked link
+    # (e.g. /case?episode=12) opens that page once the user has signed in.
+    form = links.PAGES / f"{gate}.py"
+    pages = [st.Page(form, title=title, icon=":material/login:", url_path=gate, default=True)] + [
+        st.Page(form, title=title, url_path=name) for name in links.TITLES
     ]
 else:
-    clinic_pages = [
-        page("caseload", "Caseload", "dashboard", default=True),
-        page("timeline", "Timeline", "view_timeline"),
-        page("register", "Patients", "group"),
-        page("patient", "Patient", "person"),
-        page("case", "Case", "monitor_heart"),
-    ]
+    clinic_pages = [page("caseload", default=True), page("timeline"), page("register"), page("patient"), page("case")]
     if auth.can(user, auth.Permission.EDIT):
-        clinic_pages += [
-            page("assessment", "Assessment", "edit_note"),
-            page("imaging", "Imaging report", "radiology"),
-            page("handouts", "Handouts", "print"),
-        ]
+        clinic_pages += [page("assessment"), page("imaging"), page("handouts")]
     admin_pages = []
-    if auth.can(user, auth.Permission.IMPORT):
-        admin_pages.append(page("import_patients", "Import patients", "upload_file"))
-    if auth.can(user, auth.Permission.MANAGE_USERS):
-        admin_pages.append(page("users", "Users", "manage_accounts"))
-    if auth.can(user, auth.Permission.SETTINGS):
-        admin_pages.append(page("rules_settings", "Settings", "tune"))
-    if auth.can(user, auth.Permission.AUDIT):
-        admin_pages.append(page("audit", "Audit trail", "policy"))
-    if auth.can(user, auth.Permission.BACKUP):
-        admin_pages.append(page("data_admin", "Data and backups", "backup"))
+    for name, permission in (
+        ("import_patients", auth.Permission.IMPORT),
+        ("users", auth.Permission.MANAGE_USERS),
+        ("rules_settings", auth.Permission.SETTINGS),
+        ("audit", auth.Permission.AUDIT),
+        ("data_admin", auth.Permission.BACKUP),
+    ):
+        if auth.can(user, permission):
+            admin_pages.append(page(name))
     pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
 
 st.html(STYLE)  # visible focus, target sizes, wrapping (style only: takes no space)

@@ -3,6 +3,7 @@ current inside every write, with today's rules, filters, order, counts and pagin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -194,35 +195,54 @@ def _short(label: str) -> str:
 
 
 def present(window: pd.DataFrame) -> pd.DataFrame:
-    """The columns a person reads in the caseload table (computed on the shown window only)."""
-    routes = window["open_alert_kinds"].fillna("").map(_red_flag_words)
-    flags = pd.Series("", index=window.index)
-    for column, label in FLAG_LABELS.items():
-        text = routes.where(routes != "", label) if column == "red_flag" else label
-        flags = flags.where(~window[column].astype(bool), flags + "; " + text)
-    flags = flags.str.lstrip("; ")
+    """The columns a person reads in the caseload table (computed on the shown window only). Built column by
+    column from plain lists: a window of 20 rows costs well under a millisecond, the whole clinic's export a
+    fraction of a second."""
+    text = {c: window[c].tolist() for c in ("given_name", "family_name", "tier", "side", "region", "status")}
+    raised = zip(*(window[column].fillna(False).astype(bool).tolist() for column in FLAG_LABELS), strict=True)
+    labels = list(FLAG_LABELS.values())  # red_flag first: its words name the open alerts and their routes
+    flags = []
+    for alert_kinds, row in zip(window["open_alert_kinds"].tolist(), raised, strict=True):
+        words = [label for label, up in zip(labels, row, strict=True) if up]
+        if row[0]:
+            words[0] = _red_flag_words(alert_kinds or "") or words[0]
+        flags.append("; ".join(words))
+    names = zip(text["given_name"], text["family_name"], strict=True)
     return pd.DataFrame(
         {
-            "episode_id": window["episode_id"],
-            "Patient": window["given_name"] + " " + window["family_name"],
-            "Why first": window["priority"].map(lambda p: PRIORITY_WORDS[int(p)]),
+            "episode_id": window["episode_id"].to_numpy(),
+            "Patient": [f"{given} {family}" for given, family in names],
+            "Why first": _each(window["priority"].tolist(), lambda p: PRIORITY_WORDS[int(p)]),
             "Flags": flags,
-            "Tier": window["tier"].str.capitalize(),
-            "Stage": window["stage"],
-            "Weeks in tier": window["weeks_in_tier"],
-            "Last seen": pd.to_datetime(window["last_assessed_on"]),
-            "Next review": pd.to_datetime(window["next_review_on"]),
-            "Outcome": window["outcome_latest"].round(1),
-            "Outcome change": window["outcome_change"].round(1),
-            "Pain": window["pain_latest"],
-            "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce").round(0),
-            "Clinician": window["clinician_name"],
-            "Side": window["side"].str.capitalize(),
-            "Region": window["region"].str.replace("_", " ").str.capitalize(),
-            "Clinic ID": window["clinic_id"],
-            "Status": window["status"].map(label_of),
+            "Tier": _each(text["tier"], _capital),
+            "Stage": window["stage"].to_numpy(),
+            "Weeks in tier": window["weeks_in_tier"].to_numpy(),
+            "Last seen": pd.to_datetime(window["last_assessed_on"]).to_numpy(),
+            "Next review": pd.to_datetime(window["next_review_on"]).to_numpy(),
+            "Outcome": window["outcome_latest"].astype(float).round(1).to_numpy(),
+            "Outcome change": window["outcome_change"].astype(float).round(1).to_numpy(),
+            "Pain": window["pain_latest"].astype(float).to_numpy(),
+            "Pain change %": -pd.to_numeric(window["pain_change_pct"], errors="coerce")
+            .astype(float)
+            .round(0)
+            .to_numpy(),
+            "Clinician": window["clinician_name"].tolist(),
+            "Side": _each(text["side"], _capital),
+            "Region": _each(text["region"], lambda r: _capital(r.replace("_", " ")) if r else r),
+            "Clinic ID": window["clinic_id"].tolist(),
+            "Status": _each(text["status"], label_of),
         }
     )
+
+
+def _capital(word: str | None) -> str | None:
+    return word.capitalize() if word else word
+
+
+def _each(values: list, words: Callable[[Any], Any]) -> list:
+    """``words`` of each value, worked out once per distinct value (a column of a few codes)."""
+    found = {value: words(value) for value in set(values)}
+    return [found[value] for value in values]
 
 
 def export_csv(db: Database, actor: User, f: CaseloadFilter, *, today: date | None = None) -> bytes:

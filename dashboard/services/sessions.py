@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from time import monotonic
 from typing import Any
 
 from ..domain.model import FieldProblems, Role, User
@@ -37,6 +38,7 @@ LIFETIME_DEFAULT_HOURS = 12
 IDLE_RANGE = (1, 480)  # minutes
 LIFETIME_RANGE = (1, 24)  # hours
 TOUCH_EVERY = timedelta(seconds=15)  # last-seen is written at most this often per session
+STILL_CURRENT = 1.0  # seconds: a session checked this recently, with nothing written since, is not read again
 
 REASONS = {
     "signed_out": "You signed out (in this tab or another one).",
@@ -170,17 +172,18 @@ def _end(cur, row: dict[str, Any], reason: str, now: datetime, by: str | None = 
 
 
 def _user(db: Database, row: dict[str, Any]) -> User:
-    return User(
-        row["user_id"],
-        row["username"],
-        row["display_name"],
-        Role(row["role"]),
-        recheck=partial(_recheck, db, row["session_id"]),
-    )
+    checked = User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
+    return replace(checked, recheck=partial(_recheck, db, row["session_id"], checked, monotonic(), db.writes_begun))
 
 
-def _recheck(db: Database, session_id: int) -> User:
-    """The account as it is now, for ``auth.require``; raises ``SessionEnded`` when the session is over."""
+def _recheck(db: Database, session_id: int, checked: User, checked_at: float, writes: int) -> User:
+    """The account as it is now, for ``auth.require``; raises ``SessionEnded`` when the session is over.
+
+    Within the page view that checked the session (under ``STILL_CURRENT`` since, with nothing written through
+    this server since: no disabling, demotion or sign-out here), the user as checked, without reading again: a
+    page's service calls share its one check. Any write, or a later page view, reads the session again."""
+    if db.writes_begun == writes and monotonic() - checked_at < STILL_CURRENT:
+        return checked
     fresh = check(db, session_id, touch=False)
     return User(fresh.user_id, fresh.username, fresh.display_name, fresh.role)
 

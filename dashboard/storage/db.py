@@ -140,6 +140,12 @@ class Database:
             )
 
     @property
+    def writes_begun(self) -> int:
+        """How many write transactions this process has begun on this database (read without a query: when it
+        has not changed, nothing has been written through this process since)."""
+        return self._writes_first.issued
+
+    @property
     def generation(self) -> int:
         """How many writes of the record have been committed to this database (by any process): a cheap
         primary-key read of ``write_generation``."""
@@ -419,6 +425,10 @@ class _WritesFirst:
         self._issued = 0  # tickets given to write transactions so far, in the order they came
         self._writing: set[int] = set()  # the tickets of those waiting for the lock or holding it
         self._mine = threading.local()  # .depth: this thread's writes and holds in progress; .waited: seconds
+
+    @property
+    def issued(self) -> int:
+        return self._issued
 
     @contextmanager
     def holding(self) -> Iterator[None]:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ..services.caseload import PRIORITY_WORDS, Caseload
-from . import labels, tables
+from . import labels, links, tables
 
 ROWS = 20  # rows of the list per page: the first of them above the fold at 1024 x 768
 # Why first -> badge colour and icon (the words say it; colour and shape only repeat it)
@@ -72,7 +72,7 @@ def work_list(rows: pd.DataFrame, *, whole_clinic: bool) -> None:
             key=f"clrow_{episode_id}",
         )
         cells.page_link(
-            "pages/case.py",
+            links.target("case"),
             label=labels.md(row["Patient"]),
             icon=":material/folder_open:",
             query_params={"episode": str(episode_id)},

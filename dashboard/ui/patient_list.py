@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import labels
+from . import labels, links
 
 ROWS = 25
 WIDTHS: list = ["stretch", 130, 120, 110]  # pixels; the name takes what is left
@@ -29,7 +29,7 @@ def render(found: pd.DataFrame, *, key: str) -> None:
             key=f"ptrow_{patient_id}",
         )
         cells.page_link(
-            "pages/patient.py",
+            links.target("patient"),
             label=labels.md(labels.patient_name(row)),
             icon=":material/person:",
             query_params={"patient": str(patient_id)},
