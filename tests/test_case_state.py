@@ -170,6 +170,28 @@ def test_caseload_filters_sort_count_and_page_in_the_database(demo):
     assert name["episode_id"] in set(text.rows["episode_id"])
 
 
+def test_the_timeline_reads_only_the_columns_a_lane_shows_in_the_caseloads_order(demo):
+    _, db = demo
+    admin = as_user(db, "admin")
+    f = CaseloadFilter()
+    where, order = caseload.where(f), caseload.order(f)
+    full, total, _ = state_sql.page(db, TODAY, where, order, 40, 10)
+    lean, lean_total, _ = state_sql.page(db, TODAY, where, order, 40, 10, columns=caseload.LANE_COLUMNS)
+    assert list(lean.columns) == list(caseload.LANE_COLUMNS)
+    assert lean_total == total and list(lean["episode_id"]) == list(full["episode_id"])  # the same lanes, in order
+    view = caseload.timeline(db, admin, f, offset=10, today=TODAY)
+    assert list(view.lanes["episode_id"]) == list(full["episode_id"])
+    first = full.iloc[0]
+    assert (
+        view.lanes["lane"]
+        .iloc[0]
+        .endswith(f"{first['given_name']} {first['family_name']} · {first['clinic_id']} #{first['episode_id']}")
+    )
+    assert view.lanes["lane"].iloc[0].startswith("RED FLAG · ") == bool(first["red_flag"])
+    with pytest.raises(ValueError, match="not a column"):
+        state_sql.page(db, TODAY, where, order, 5, columns=("episode_id", "1; DROP TABLE episodes"))
+
+
 def test_the_command_line_checks_and_rebuilds_the_state(demo, engine):
     target, db = demo
     episode_id = int(db.scalar("SELECT min(episode_id) FROM episodes WHERE status = 'open'"))

@@ -1,21 +1,24 @@
-"""Floor for the timeline page: the same lanes (the first 300 of the caseload, most urgent first) with their tier
-periods, in one query from the case state and the tier changes, shown with st.dataframe."""
+"""Floor for the timeline page: the same lanes (the first 300 of the caseload, most urgent first; the columns a
+lane shows) with their tier changes and their assessment dates, in one query from the case state, the tier
+changes and the assessments, shown with st.dataframe."""
 
 from datetime import date
 
 import streamlit as st
 
-from dashboard.services.caseload import MAX_LANES, CaseloadFilter, order, where
+from dashboard.services.caseload import LANE_COLUMNS, MAX_LANES, CaseloadFilter, order, where
 from dashboard.storage import case_state
 from dashboard.ui import session
 
 db = session.database()
 f = CaseloadFilter()
-lanes, params = case_state.read_sql(date.today(), where(f), order(f), limit=MAX_LANES)
-st.dataframe(
+lanes, params = case_state.read_sql(date.today(), where(f), order(f), limit=MAX_LANES, columns=LANE_COLUMNS)
+st.dataframe(  # each lane with its tier changes, then with its assessment dates
     db.frame(
-        f"WITH lanes AS ({lanes}) SELECT lanes.*, t.tier AS period_tier, t.effective_on"
-        " FROM lanes JOIN tier_changes t ON t.episode_id = lanes.episode_id",
+        f"WITH lanes AS ({lanes}) SELECT lanes.*, t.tier AS period_tier, t.effective_on AS day"
+        " FROM lanes JOIN tier_changes t ON t.episode_id = lanes.episode_id"
+        " UNION ALL SELECT lanes.*, NULL, a.assessed_on"
+        " FROM lanes JOIN assessments a ON a.episode_id = lanes.episode_id",
         params,
     )
 )

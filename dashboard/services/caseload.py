@@ -66,6 +66,7 @@ def _missing(value: Any) -> bool:
 # -- the caseload: filters, figures, a window of rows --------------------------------------------------
 
 MAX_ROWS = 5000  # never more rows than this sent to the browser at once
+LANE_COLUMNS = ("episode_id", "red_flag", "given_name", "family_name", "clinic_id")  # what a timeline lane shows
 MAX_LANES = 300  # timeline lanes (each lane is about a dozen marks: under 5,000 marks in all)
 
 FLAG_LABELS = {
@@ -280,19 +281,14 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
     """One window of lanes (MAX_LANES) of the filtered caseload, in its order, with their periods and visits."""
     require(actor, Permission.VIEW)
     today = today or date.today()
-    window, total, _ = state_sql.page(db, today, where(f), order(f), MAX_LANES, offset)
+    window, total, _ = state_sql.page(db, today, where(f), order(f), MAX_LANES, offset, columns=LANE_COLUMNS)
     ids = [int(i) for i in window["episode_id"]]
+    flagged = window["red_flag"].fillna(False).astype(bool).tolist()
+    names = zip(ids, flagged, *(window[c].tolist() for c in ("given_name", "family_name", "clinic_id")), strict=True)
     lanes = pd.DataFrame(
         {
-            "episode_id": window["episode_id"],
-            "lane": window["red_flag"].map({True: "RED FLAG · ", False: ""})
-            + window["given_name"]
-            + " "
-            + window["family_name"]
-            + " · "
-            + window["clinic_id"]
-            + " #"
-            + window["episode_id"].astype(str),
+            "episode_id": window["episode_id"].to_numpy(),
+            "lane": [f"{'RED FLAG · ' * up}{given} {family} · {clinic} #{i}" for i, up, given, family, clinic in names],
         }
     )
     return Timeline(

@@ -319,6 +319,12 @@ LEFT JOIN users u ON u.user_id = e.clinician_id
 CROSS JOIN (SELECT CAST(? AS DATE) AS today) d
 """
 
+# The read query's columns by name (a select list names only these).
+READ_COLUMNS = frozenset(
+    [c.strip().split(" AS ")[-1].split(".")[-1] for c in _EPISODE.split(",")]
+    + [*FEATURE_COLUMNS, *RULE_COLUMNS, *_ON_DATE, "priority"]
+)
+
 # What the clinic figures count, without the patient and clinician joins: the episode's status and clinician,
 # the tier, and today's rules.
 _LEAN = f"""
@@ -342,13 +348,16 @@ class Where:
 
 
 def read_sql(
-    today: date, where: Where, order: Sequence[tuple[str, bool]] = (), limit: int | None = None, offset: int = 0
+    today: date,
+    where: Where,
+    order: Sequence[tuple[str, bool]] = (),
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> tuple[str, list]:
-    """The read query and its parameters: the episodes matching ``where`` with every rule on ``today``, ordered
-    (column, descending) and paged."""
-    order_sql = ", ".join(f"{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order)
-    order_sql = f"{order_sql}, episode_id" if order_sql else "episode_id"
-    sql = f"SELECT * FROM ({_READ}) q WHERE {where.sql()} ORDER BY {order_sql}"
+    """The read query and its parameters: the episodes matching ``where`` with every rule on ``today`` (or only
+    ``columns`` of them), ordered (column, descending) and paged."""
+    sql = f"SELECT {_columns(columns)} FROM ({_READ}) q WHERE {where.sql()} ORDER BY {order_by(order)}"
     params = [today, *where.params]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -363,6 +372,36 @@ def rows(
     return db.frame(*read_sql(today, where, order, limit, offset))
 
 
+def order_by(order: Sequence[tuple[str, bool]]) -> str:
+    """``ORDER BY`` text for (column, descending) pairs; the episode decides ties."""
+    order_sql = ", ".join(f"{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order)
+    return f"{order_sql}, episode_id" if order_sql else "episode_id"
+
+
+def window_sql(
+    dialect,
+    today: date,
+    where: Where,
+    order: Sequence[tuple[str, bool]],
+    limit: int,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
+) -> tuple[str, list]:
+    """One window of the episodes matching ``where`` (ordered, paged; every column or only ``columns``), each
+    row with ``total_found``, how many match in all; and its parameters."""
+    if dialect.count_by_window:
+        sql = (
+            f"SELECT {_columns(columns)}, count(*) OVER () AS total_found FROM ({_READ}) q WHERE {where.sql()}"
+            f" ORDER BY {order_by(order)} LIMIT ? OFFSET ?"
+        )
+        return sql, [today, *where.params, int(limit), int(offset)]
+    sql = (
+        f"SELECT {_columns(columns, 'q.')}, (SELECT count(*) FROM ({_READ}) c WHERE {where.sql()}) AS total_found"
+        f" FROM ({_READ}) q WHERE {where.sql()} ORDER BY {order_by(order)} LIMIT ? OFFSET ?"
+    )
+    return sql, [today, *where.params, today, *where.params, int(limit), int(offset)]
+
+
 def page(
     db,
     today: date,
@@ -373,26 +412,14 @@ def page(
     *,
     scope: Where | None = None,
     counted: dict[str, str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, int, dict[str, int]]:
-    """One window of the episodes matching ``where`` (ordered, paged), how many match in all, and the counts
-    ``counted`` (name: condition) of the open episodes in ``scope`` (the clinic figures), in one query."""
-    order_sql = ", ".join(f"{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order)
-    order_sql = f"{order_sql}, episode_id" if order_sql else "episode_id"
+    """One window of the episodes matching ``where`` (ordered, paged; every column, or only ``columns``), how
+    many match in all, and the counts ``counted`` (name: condition) of the open episodes in ``scope`` (the clinic
+    figures), in one query."""
     counted = counted or {}
     scope = scope or Where([], [])
-    params: list
-    if db.dialect.count_by_window:
-        hits = (
-            f"SELECT *, count(*) OVER () AS total_found FROM ({_READ}) q WHERE {where.sql()}"
-            f" ORDER BY {order_sql} LIMIT ? OFFSET ?"
-        )
-        params = [today, *where.params, int(limit), int(offset)]
-    else:
-        hits = (
-            f"SELECT q.*, (SELECT count(*) FROM ({_READ}) c WHERE {where.sql()}) AS total_found"
-            f" FROM ({_READ}) q WHERE {where.sql()} ORDER BY {order_sql} LIMIT ? OFFSET ?"
-        )
-        params = [today, *where.params, today, *where.params, int(limit), int(offset)]
+    hits, params = window_sql(db.dialect, today, where, order, limit, offset, columns)
     if counted:
         figures = ", ".join(f"count(*) FILTER (WHERE {cond}) AS figure_{name}" for name, cond in counted.items())
         hits = (  # the figures count open episodes in scope only: only those rows are joined and read
@@ -405,6 +432,16 @@ def page(
     rows = frame[frame["episode_id"].notna()].drop(columns=[f"figure_{n}" for n in counted])
     total = int(rows["total_found"].iloc[0]) if len(rows) else (count(db, today, where) if offset else 0)
     return rows.drop(columns=["total_found"]), total, found
+
+
+def _columns(columns: Sequence[str] | None, alias: str = "") -> str:
+    """The select list: every column of the read query, or the named ones (names from code, checked here)."""
+    if columns is None:
+        return f"{alias}*"
+    unknown = set(columns) - READ_COLUMNS
+    if unknown:
+        raise ValueError(f"not a column of the case state's read query: {sorted(unknown)}")
+    return ", ".join(alias + c for c in columns)
 
 
 def count(db, today: date, where: Where) -> int:
