@@ -103,25 +103,31 @@ def test_session_opened_before_its_account_was_disabled_is_refused_at_its_next_w
     assert db.scalar("SELECT revoked_reason FROM sessions WHERE session_id = ?", [session_id]) == "account_disabled"
 
 
-def test_a_page_views_service_calls_share_its_session_check_until_anything_is_written(clinic, monkeypatch):
-    clin, admin = clinic.actors["clinician"], clinic.actors["admin"]
-    session_id, _, me = signed_in(clinic, clin)  # the router's check at the start of a page view
+def test_a_page_views_reads_share_its_session_check_and_every_change_reads_it_again(open_case, monkeypatch):
+    db, clin, _, episode_id = open_case
+    admin = db.actors["admin"]
+    monkeypatch.setattr(sessions, "STILL_CURRENT", 60.0)  # (however slow the machine)
+    session_id, _, me = signed_in(db, clin)  # the router's check at the start of a page view
     read = sessions.sql.session_with_limits
     reads: list[int] = []
     monkeypatch.setattr(sessions.sql, "session_with_limits", lambda *a: reads.append(a[1]) or read(*a))
-    for _ in range(3):  # the page's service calls: the check just made stands
-        records.clinicians(clinic, me)
+    for _ in range(3):  # the page's reads: the check just made stands
+        records.clinicians(db, me)
     assert reads == []
-    monkeypatch.setattr(sessions, "STILL_CURRENT", 0.0)  # a later page view holding the same user reads again
-    records.clinicians(clinic, me)
+    records.record_assessment(db, me, episode_id, full_assessment(), today=TODAY)  # a change: read again
     assert reads == [session_id]
+    records.clinicians(db, me)  # and a read after a write through this server: read again
+    assert reads == [session_id, session_id]
+    monkeypatch.setattr(sessions, "STILL_CURRENT", 0.0)  # a later page view holding the same user reads again
+    _, _, me = signed_in(db, clin)
+    before = len(reads)
+    records.clinicians(db, me)
+    assert len(reads) == before + 1
     monkeypatch.setattr(sessions, "STILL_CURRENT", 60.0)
-    _, _, me = signed_in(clinic, clin)
-    reads.clear()
-    auth.set_active(clinic, admin, clin.user_id, False)  # a write through this server: read again, refused
+    _, _, me = signed_in(db, clin)
+    auth.set_active(db, admin, clin.user_id, False)  # disabled through this server: refused at once
     with pytest.raises(auth.NotAllowed, match="disabled"):
-        records.clinicians(clinic, me)
-    assert len(reads) == 1
+        records.clinicians(db, me)
 
 
 def test_session_opened_before_its_account_was_made_read_only_is_refused_at_its_next_write(open_case):

@@ -412,9 +412,10 @@ class User:
     display_name: str
     role: Role
     # For a user signed in through a server-side session: reads the account and the session again and
-    # returns the user as they are now (or refuses). ``services.auth.require`` calls it before every action,
-    # so a disabled, demoted or signed-out user's next action is refused or limited at once.
-    recheck: Callable[[], User] | None = field(default=None, compare=False, repr=False)
+    # returns the user as they are now (or refuses). ``services.auth.require`` calls it before every action
+    # (``reading``: the action only reads), so a disabled, demoted or signed-out user's next action is refused
+    # or limited at once.
+    recheck: Callable[..., User] | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:

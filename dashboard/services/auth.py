@@ -54,7 +54,7 @@ def require(actor: User | None, permission: Permission) -> None:
     if actor is None:
         raise NotAllowed("Please sign in first.")
     if actor.recheck is not None:
-        actor = actor.recheck()
+        actor = actor.recheck(reading=permission == Permission.VIEW)
     if not can(actor, permission):
         raise NotAllowed(f"Your role ({Role(actor.role).value.replace('_', ' ')}) may not {permission.value}.")
 

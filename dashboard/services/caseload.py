@@ -201,12 +201,13 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
     fraction of a second."""
     text = {c: window[c].tolist() for c in ("given_name", "family_name", "tier", "side", "region", "status")}
     raised = zip(*(window[column].fillna(False).astype(bool).tolist() for column in FLAG_LABELS), strict=True)
-    labels = list(FLAG_LABELS.values())  # red_flag first: its words name the open alerts and their routes
     flags = []
-    for alert_kinds, row in zip(window["open_alert_kinds"].tolist(), raised, strict=True):
-        words = [label for label, up in zip(labels, row, strict=True) if up]
-        if row[0]:
-            words[0] = _red_flag_words(alert_kinds or "") or words[0]
+    for kinds, row in zip(window["open_alert_kinds"].tolist(), raised, strict=True):
+        words = [  # a red flag in words names the open alerts and their routes
+            (_red_flag_words(kinds if isinstance(kinds, str) else "") or label) if column == "red_flag" else label
+            for (column, label), up in zip(FLAG_LABELS.items(), row, strict=True)
+            if up
+        ]
         flags.append("; ".join(words))
     names = zip(text["given_name"], text["family_name"], strict=True)
     return pd.DataFrame(
@@ -216,8 +217,8 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
             "Why first": _each(window["priority"].tolist(), lambda p: PRIORITY_WORDS[int(p)]),
             "Flags": flags,
             "Tier": _each(text["tier"], _capital),
-            "Stage": window["stage"].to_numpy(),
-            "Weeks in tier": window["weeks_in_tier"].to_numpy(),
+            "Stage": window["stage"].array,  # (nullable integers stay so)
+            "Weeks in tier": window["weeks_in_tier"].array,
             "Last seen": pd.to_datetime(window["last_assessed_on"]).to_numpy(),
             "Next review": pd.to_datetime(window["next_review_on"]).to_numpy(),
             "Outcome": window["outcome_latest"].astype(float).round(1).to_numpy(),
@@ -229,15 +230,15 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
             .to_numpy(),
             "Clinician": window["clinician_name"].tolist(),
             "Side": _each(text["side"], _capital),
-            "Region": _each(text["region"], lambda r: _capital(r.replace("_", " ")) if r else r),
+            "Region": _each(text["region"], lambda r: _capital(r.replace("_", " ")) if isinstance(r, str) else r),
             "Clinic ID": window["clinic_id"].tolist(),
             "Status": _each(text["status"], label_of),
         }
     )
 
 
-def _capital(word: str | None) -> str | None:
-    return word.capitalize() if word else word
+def _capital(word: Any) -> Any:
+    return word.capitalize() if isinstance(word, str) else word
 
 
 def _each(values: list, words: Callable[[Any], Any]) -> list:

@@ -171,18 +171,22 @@ def _end(cur, row: dict[str, Any], reason: str, now: datetime, by: str | None = 
     )
 
 
-def _user(db: Database, row: dict[str, Any]) -> User:
+def _user(db: Database, row: dict[str, Any], writes: int | None = None) -> User:
+    """The session's user; ``writes``: ``db.writes_begun`` when the session was read (None: not to be shared)."""
     checked = User(row["user_id"], row["username"], row["display_name"], Role(row["role"]))
-    return replace(checked, recheck=partial(_recheck, db, row["session_id"], checked, monotonic(), db.writes_begun))
+    return replace(checked, recheck=partial(_recheck, db, row["session_id"], checked, monotonic(), writes))
 
 
-def _recheck(db: Database, session_id: int, checked: User, checked_at: float, writes: int) -> User:
+def _recheck(
+    db: Database, session_id: int, checked: User, checked_at: float, writes: int | None, *, reading: bool
+) -> User:
     """The account as it is now, for ``auth.require``; raises ``SessionEnded`` when the session is over.
 
-    Within the page view that checked the session (under ``STILL_CURRENT`` since, with nothing written through
-    this server since: no disabling, demotion or sign-out here), the user as checked, without reading again: a
-    page's service calls share its one check. Any write, or a later page view, reads the session again."""
-    if db.writes_begun == writes and monotonic() - checked_at < STILL_CURRENT:
+    Only to read, and within the page view that checked the session (under ``STILL_CURRENT`` since, with no
+    write begun through this server since: no disabling, demotion or sign-out here), the user as checked,
+    without reading again: a page's reads share its one check. Every action that changes anything, any write
+    in between, and the next page view read the session again."""
+    if reading and writes is not None and db.writes_begun == writes and monotonic() - checked_at < STILL_CURRENT:
         return checked
     fresh = check(db, session_id, touch=False)
     return User(fresh.user_id, fresh.username, fresh.display_name, fresh.role)
@@ -225,6 +229,7 @@ def check(db: Database, session_id: int, *, touch: bool = True, now: datetime | 
     """The user of a running session, read again from the database (role, state). Ends the session (and
     raises ``SessionEnded``) if it has been revoked, idled out or outlived its lifetime."""
     now = now or utc_now()
+    writes = db.writes_begun  # counted before the read: a write begun after it is a reason to read again
     row, settings = sql.session_with_limits(db, session_id, LIMIT_KEYS)
     current = _limits(settings)
     if row is None:
@@ -238,7 +243,8 @@ def check(db: Database, session_id: int, *, touch: bool = True, now: datetime | 
     if touch and now - row["last_seen_at"] >= TOUCH_EVERY:
         with db.transaction(records=False) as cur:
             sql.touch(cur, session_id, now)
-    return _user(db, row)
+        writes += 1  # (this check's own)
+    return _user(db, row, writes)
 
 
 def resume(db: Database, token: str, *, now: datetime | None = None) -> tuple[int, User]:

@@ -70,11 +70,18 @@ RULE_COLUMNS = (
 STATE_COLUMNS = ("episode_id", *FEATURE_COLUMNS, *RULE_COLUMNS)
 
 # Episode and patient columns joined at read time (a renamed patient or clinician needs no state change).
-_EPISODE = (
-    "e.episode_id, e.patient_id, p.clinic_id, p.given_name, p.family_name, p.date_of_birth, e.clinician_id,"
-    " u.display_name AS clinician_name, e.side, e.region, e.post_operative, e.severity, e.status, e.onset_date,"
-    " e.opened_on, e.closed_on, e.discharge_outcome"
-)
+_EPISODE_COLUMNS = {  # name: expression
+    **{c: f"e.{c}" for c in ("episode_id", "patient_id")},
+    **{c: f"p.{c}" for c in ("clinic_id", "given_name", "family_name", "date_of_birth")},
+    "clinician_id": "e.clinician_id",
+    "clinician_name": "u.display_name",
+    **{
+        c: f"e.{c}"
+        for c in ("side", "region", "post_operative", "severity", "status", "onset_date", "opened_on", "closed_on")
+    },
+    "discharge_outcome": "e.discharge_outcome",
+}
+_EPISODE = ", ".join(sql if sql.endswith(f".{name}") else f"{sql} AS {name}" for name, sql in _EPISODE_COLUMNS.items())
 
 
 _EPOCH = "DATE '1900-01-01'"
@@ -320,10 +327,7 @@ CROSS JOIN (SELECT CAST(? AS DATE) AS today) d
 """
 
 # The read query's columns by name (a select list names only these).
-READ_COLUMNS = frozenset(
-    [c.strip().split(" AS ")[-1].split(".")[-1] for c in _EPISODE.split(",")]
-    + [*FEATURE_COLUMNS, *RULE_COLUMNS, *_ON_DATE, "priority"]
-)
+READ_COLUMNS = frozenset([*_EPISODE_COLUMNS, *FEATURE_COLUMNS, *RULE_COLUMNS, *_ON_DATE, "priority"])
 
 # What the clinic figures count, without the patient and clinician joins: the episode's status and clinician,
 # the tier, and today's rules.
@@ -373,7 +377,8 @@ def rows(
 
 
 def order_by(order: Sequence[tuple[str, bool]]) -> str:
-    """``ORDER BY`` text for (column, descending) pairs; the episode decides ties."""
+    """``ORDER BY`` text for (column, descending) pairs (columns of the read query); the episode decides ties."""
+    _check_names([c for c, _ in order])
     order_sql = ", ".join(f"{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order)
     return f"{order_sql}, episode_id" if order_sql else "episode_id"
 
@@ -438,10 +443,16 @@ def _columns(columns: Sequence[str] | None, alias: str = "") -> str:
     """The select list: every column of the read query, or the named ones (names from code, checked here)."""
     if columns is None:
         return f"{alias}*"
+    _check_names(columns)
+    if "episode_id" not in columns:
+        raise ValueError("a window of episodes names each one: episode_id is needed")
+    return ", ".join(alias + c for c in columns)
+
+
+def _check_names(columns: Sequence[str]) -> None:
     unknown = set(columns) - READ_COLUMNS
     if unknown:
         raise ValueError(f"not a column of the case state's read query: {sorted(unknown)}")
-    return ", ".join(alias + c for c in columns)
 
 
 def count(db, today: date, where: Where) -> int:
