@@ -1,6 +1,6 @@
-"""Floor for the timeline page: the same lanes (the first 300 of the caseload, most urgent first; the columns a
-lane shows) with their tier changes and their assessment dates, in one query from the case state, the tier
-changes and the assessments, shown with st.dataframe."""
+"""Floor for the timeline page: the same work in one query: the same lanes (the first 300 of the caseload, most
+urgent first; the columns a lane shows), how many match, and each lane's tier changes and assessment dates,
+from the case state, the tier changes and the assessments; shown with st.dataframe."""
 
 from datetime import date
 
@@ -12,8 +12,8 @@ from dashboard.ui import session
 
 db = session.database()
 f = CaseloadFilter()
-lanes, params = case_state.read_sql(date.today(), where(f), order(f), limit=MAX_LANES, columns=LANE_COLUMNS)
-st.dataframe(  # each lane with its tier changes, then with its assessment dates
+lanes, params = case_state.window_sql(db.dialect, date.today(), where(f), order(f), MAX_LANES, 0, LANE_COLUMNS)
+st.dataframe(  # each lane (with the total) with its tier changes, then with its assessment dates
     db.frame(
         f"WITH lanes AS ({lanes}) SELECT lanes.*, t.tier AS period_tier, t.effective_on AS day"
         " FROM lanes JOIN tier_changes t ON t.episode_id = lanes.episode_id"
