@@ -290,10 +290,19 @@ TIMELINE_DATA = ("timeline_lanes", "timeline_periods", "timeline_visits")  # the
 
 
 def timeline_data(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The rows the timeline draws, by dataset name: lanes (in their order), tier periods, assessments."""
+    """The rows the timeline draws, by dataset name: lanes (in their order), tier periods (in each episode's
+    order, as ``storage.caseload.tier_periods`` gives them), assessments."""
+    periods = periods[["episode_id", "tier", "start", "finish"]]
+    # an episode's current period that began today (a new case, a tier changed today) is drawn through today:
+    # a bar from a day to the same day has no width, and its lane would look empty
+    current = ~periods["episode_id"].duplicated(keep="last")
+    start, finish = pd.to_datetime(periods["start"]), pd.to_datetime(periods["finish"])
+    through_today = (current & (finish <= start)).to_numpy()
+    if through_today.any():
+        periods = periods.assign(finish=finish.where(~through_today, start + pd.Timedelta(days=1)))
     return {
         "timeline_lanes": lanes[["episode_id", "lane"]].assign(rank=range(len(lanes))),
-        "timeline_periods": periods[["episode_id", "tier", "start", "finish"]],
+        "timeline_periods": periods,
         "timeline_visits": visits[["episode_id", "assessed_on"]],
     }
 

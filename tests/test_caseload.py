@@ -153,3 +153,31 @@ def test_work_list_puts_the_most_urgent_first_in_words_and_the_table_has_every_c
     table = at.dataframe[0].value
     assert list(table["Patient"])[: len(result.rows)] == list(result.rows["Patient"])
     assert {"Why first", "Flags", "Clinician", "Next review"} <= set(table.columns)
+
+
+def test_a_case_opened_today_has_a_bar_on_the_timeline(clinic):
+    from dashboard import charts
+    from dashboard.services import records
+    from tests.conftest import PATIENT, TODAY, episode_values
+
+    db, clin = clinic, clinic.actors["clinician"]
+    patient_id = records.create_patient(db, clin, PATIENT, today=TODAY)
+    opened = episode_values(clin.user_id, opened_on=TODAY.isoformat())
+    episode_id = records.open_episode(db, clin, patient_id, opened, today=TODAY)  # its first period: today only
+    view = caseload.timeline(db, clin, CaseloadFilter(), today=TODAY)
+    [period] = view.periods[view.periods["episode_id"] == episode_id].to_dict("records")
+    assert pd.Timestamp(period["start"]) == pd.Timestamp(period["finish"]) == pd.Timestamp(TODAY)
+    drawn = charts.timeline_data(view.lanes, view.periods, view.visits)["timeline_periods"]
+    [bar] = drawn[drawn["episode_id"] == episode_id].to_dict("records")
+    assert pd.Timestamp(bar["start"]) == pd.Timestamp(TODAY)
+    assert pd.Timestamp(bar["finish"]) == pd.Timestamp(TODAY) + pd.Timedelta(days=1)  # drawn through today
+    earlier = pd.DataFrame(  # a tier that ran a day before the current one began keeps its own length
+        {
+            "episode_id": [1, 1],
+            "tier": ["conservative", "adjunct"],
+            "start": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "finish": pd.to_datetime(["2026-02-01", "2026-03-01"]),
+        }
+    )
+    kept = charts.timeline_data(view.lanes, earlier, view.visits)["timeline_periods"]
+    assert list(kept["finish"]) == list(earlier["finish"])
