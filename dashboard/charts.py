@@ -24,7 +24,9 @@ def _periods(history: pd.DataFrame, value: str, end: date) -> pd.DataFrame:
     return frame
 
 
-DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True, title=None)  # months with their year
+DATE_AXIS = alt.Axis(  # months with their year, one tick per month at most (never the same month twice)
+    format="%b %Y", labelOverlap=True, title=None, tickCount={"interval": "month", "step": 1}
+)
 
 
 EPISODE_DATA = (  # the case page's named datasets: rows only; the specs depend on the pathway and thresholds
