@@ -20,7 +20,6 @@ db = session.database()
 info = session.clinic()
 user = session.user()
 STYLE = Path(__file__).resolve().parent / "ui" / "style.css"
-page = links.page
 
 pages: list[st.Page] | dict[str, list[st.Page]]  # a flat list signed out, sections once signed in
 if user is None:
@@ -33,9 +32,10 @@ if user is None:
         st.Page(form, title=title, url_path=name) for name in links.TITLES
     ]
 else:
-    clinic_pages = [page("caseload", default=True), page("timeline"), page("register"), page("patient"), page("case")]
+    clinic_pages = [links.page("caseload", default=True)]
+    clinic_pages += [links.page(name) for name in ("timeline", "register", "patient", "case")]
     if auth.can(user, auth.Permission.EDIT):
-        clinic_pages += [page("assessment"), page("imaging"), page("handouts")]
+        clinic_pages += [links.page(name) for name in ("assessment", "imaging", "handouts")]
     admin_pages = []
     for name, permission in (
         ("import_patients", auth.Permission.IMPORT),
@@ -45,7 +45,7 @@ else:
         ("data_admin", auth.Permission.BACKUP),
     ):
         if auth.can(user, permission):
-            admin_pages.append(page(name))
+            admin_pages.append(links.page(name))
     pages = {"Clinic": clinic_pages, **({"Administration": admin_pages} if admin_pages else {})}
 
 st.html(STYLE)  # visible focus, target sizes, wrapping (style only: takes no space)

@@ -214,9 +214,9 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
         {
             "episode_id": window["episode_id"].to_numpy(),
             "Patient": [f"{given} {family}" for given, family in names],
-            "Why first": _each(window["priority"].tolist(), lambda p: PRIORITY_WORDS[int(p)]),
+            "Why first": [PRIORITY_WORDS[int(p)] for p in window["priority"].tolist()],
             "Flags": flags,
-            "Tier": _each(text["tier"], _capital),
+            "Tier": _each(text["tier"], label_of),
             "Stage": window["stage"].array,  # (nullable integers stay so)
             "Weeks in tier": window["weeks_in_tier"].array,
             "Last seen": pd.to_datetime(window["last_assessed_on"]).to_numpy(),
@@ -229,22 +229,18 @@ def present(window: pd.DataFrame) -> pd.DataFrame:
             .round(0)
             .to_numpy(),
             "Clinician": window["clinician_name"].tolist(),
-            "Side": _each(text["side"], _capital),
-            "Region": _each(text["region"], lambda r: _capital(r.replace("_", " ")) if isinstance(r, str) else r),
+            "Side": _each(text["side"], label_of),
+            "Region": _each(text["region"], label_of),
             "Clinic ID": window["clinic_id"].tolist(),
             "Status": _each(text["status"], label_of),
         }
     )
 
 
-def _capital(word: Any) -> Any:
-    return word.capitalize() if isinstance(word, str) else word
-
-
-def _each(values: list, words: Callable[[Any], Any]) -> list:
-    """``words`` of each value, worked out once per distinct value (a column of a few codes)."""
-    found = {value: words(value) for value in set(values)}
-    return [found[value] for value in values]
+def _each(values: list, words: Callable[[str], str]) -> list:
+    """``words`` of each code, worked out once per distinct code (a column of a few); a missing one stays so."""
+    found = {value: words(value) for value in set(values) if isinstance(value, str)}
+    return [found.get(value) if isinstance(value, str) else value for value in values]
 
 
 def export_csv(db: Database, actor: User, f: CaseloadFilter, *, today: date | None = None) -> bytes:

@@ -70,18 +70,12 @@ RULE_COLUMNS = (
 STATE_COLUMNS = ("episode_id", *FEATURE_COLUMNS, *RULE_COLUMNS)
 
 # Episode and patient columns joined at read time (a renamed patient or clinician needs no state change).
-_EPISODE_COLUMNS = {  # name: expression
-    **{c: f"e.{c}" for c in ("episode_id", "patient_id")},
-    **{c: f"p.{c}" for c in ("clinic_id", "given_name", "family_name", "date_of_birth")},
-    "clinician_id": "e.clinician_id",
-    "clinician_name": "u.display_name",
-    **{
-        c: f"e.{c}"
-        for c in ("side", "region", "post_operative", "severity", "status", "onset_date", "opened_on", "closed_on")
-    },
-    "discharge_outcome": "e.discharge_outcome",
-}
-_EPISODE = ", ".join(sql if sql.endswith(f".{name}") else f"{sql} AS {name}" for name, sql in _EPISODE_COLUMNS.items())
+_EPISODE_COLUMNS = (
+    "e.episode_id", "e.patient_id", "p.clinic_id", "p.given_name", "p.family_name", "p.date_of_birth",
+    "e.clinician_id", "u.display_name AS clinician_name", "e.side", "e.region", "e.post_operative", "e.severity",
+    "e.status", "e.onset_date", "e.opened_on", "e.closed_on", "e.discharge_outcome",
+)  # fmt: skip
+_EPISODE = ", ".join(_EPISODE_COLUMNS)
 
 
 _EPOCH = "DATE '1900-01-01'"
@@ -327,7 +321,10 @@ CROSS JOIN (SELECT CAST(? AS DATE) AS today) d
 """
 
 # The read query's columns by name (a select list names only these).
-READ_COLUMNS = frozenset([*_EPISODE_COLUMNS, *FEATURE_COLUMNS, *RULE_COLUMNS, *_ON_DATE, "priority"])
+READ_COLUMNS = frozenset(
+    [*(c.split(" AS ")[-1].split(".")[-1] for c in _EPISODE_COLUMNS), *FEATURE_COLUMNS, *RULE_COLUMNS, *_ON_DATE]
+    + ["priority"]
+)
 
 # What the clinic figures count, without the patient and clinician joins: the episode's status and clinician,
 # the tier, and today's rules.
