@@ -141,6 +141,23 @@ def open_box(box):
     box.get_by_role("combobox").click()
 
 
+def pick(box, option):
+    """Choose ``option`` in the selectbox ``box`` and wait for the run that starts. A list that closes again before
+    its option shows (a run that ends just then redraws the box, or the page was still scrolling) is opened again:
+    a person would click it again too."""
+    page = box.page
+    target = page.get_by_role("option", name=option, exact=True)
+    for _ in range(4):
+        settle(page)
+        open_box(box)
+        try:
+            target.wait_for(state="visible", timeout=SEEN // 2)
+            break
+        except PlaywrightTimeout:
+            continue
+    after(page, target.click)
+
+
 def choose(page, label, option):
     page.get_by_label(label, exact=True).click() if page.get_by_label(label, exact=True).count() else page.get_by_text(
         label, exact=True

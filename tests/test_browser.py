@@ -16,8 +16,8 @@ from tests.browser_helpers import (
     after,
     click_first_row,
     needs_browser,
-    open_box,
     open_case_from_search,
+    pick,
     settle,
     sign_in,
 )
@@ -98,11 +98,9 @@ def test_escalate_tier_see_charts_and_print_handout(page, server, picks):
     page.shots("case-with-charts")
     page.get_by_role("tab", name="Treatment path").click()
     tier = page.locator('[data-testid="stSelectbox"]').filter(has_text="New tier")
-    open_box(tier)
-    after(page, lambda: page.get_by_role("option", name="Adjunct", exact=True).click())
+    pick(tier, "Adjunct")
     planned = page.locator('[data-testid="stSelectbox"]').filter(has_text="Planned treatment")
-    open_box(planned)
-    after(page, lambda: page.get_by_role("option", name="Shockwave", exact=True).click())
+    pick(planned, "Shockwave")
     reason = page.get_by_label("Reason", exact=True).first
     reason.fill("No change after twelve weeks of loading; adding shockwave")
     after(page, lambda: reason.press("Control+Enter"))

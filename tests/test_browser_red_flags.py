@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import PASSWORD, after, click_first_row, needs_browser, open_case_from_search, settle
+from tests.browser_helpers import PASSWORD, after, click_first_row, needs_browser, open_case_from_search, pick, settle
 
 pytestmark = needs_browser
 
@@ -135,8 +135,7 @@ def test_neurological_red_flag_is_routed_stays_through_a_routine_visit_and_leave
     referred_to = page.get_by_label("Referred to")
     referred_to.fill("Dr Mensah, spinal clinic")
     after(page, lambda: referred_to.press("Tab"))
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Urgency").click()
-    after(page, lambda: page.get_by_role("option", name="Within days").click())
+    pick(page.locator('[data-testid="stSelectbox"]').filter(has_text="Urgency"), "Within days")
     page.shots("6-resolving-as-referred")
     page.get_by_role("button", name="Resolve red flag").click()
     expect(page.get_by_text("Red flag resolved")).to_be_visible()
