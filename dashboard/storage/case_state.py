@@ -79,6 +79,7 @@ _EPISODE = ", ".join(_EPISODE_COLUMNS)
 
 
 _EPOCH = "DATE '1900-01-01'"
+FEW = 20  # episodes a save touches at most (one, or a patient's few): read and written as plain rows
 
 
 def _scope(alias: str, ids: Sequence[int] | None, params: list, dialect) -> str:
@@ -228,7 +229,7 @@ def features(cur, dialect, ids: Sequence[int] | None, pain_amber_max: float) -> 
     """The records summarised for the rules, read inside the caller's transaction."""
     sql, params = features_sql(dialect, ids, pain_amber_max)
     result = cur.execute(sql, params)
-    if ids is not None and len(ids) <= 20:  # a save: plain rows (a data frame's conversion costs more than the query)
+    if ids is not None and len(ids) <= FEW:  # a save: plain rows (a data frame's conversion costs more than the query)
         names = [d[0] for d in result.description]
         return pd.DataFrame.from_records(result.fetchall(), columns=names)
     return result.df()
@@ -240,7 +241,7 @@ def replace(cur, dialect, ids: Sequence[int] | None, state: pd.DataFrame) -> Non
     cur.execute(f"DELETE FROM case_state WHERE {_scope('case_state', ids, params, dialect)}", params)
     if state.empty:
         return
-    if len(state) <= 20:  # a save touches one episode: one plain parameterised insert
+    if len(state) <= FEW:  # a save touches one episode: one plain parameterised insert
         columns = [state[c].tolist() for c in STATE_COLUMNS]
         row = f"({', '.join('?' for _ in STATE_COLUMNS)})"
         cur.execute(
