@@ -3,10 +3,11 @@
 For each engine and clinic size (each in its own process, so memory is that size's):
 - the demo clinic is built (bulk loading on both engines) and its build time reported;
 - a mixed run: before every page view another clinician records an assessment (a committed write, so nothing
-  kept from the previous view can be reused), then the page's script runs (Streamlit AppTest, signed in with a
-  real server-side session): the caseload for the whole clinic (an administrator) and for one clinician's own
-  cases, the timeline, and a case page. Each is reported next to its floor, a bare page that computes the same
-  columns for the same rows in one query and shows them with st.dataframe, also run after a write;
+  kept from the previous view can be reused), then the page's script runs (Streamlit AppTest, each script compiled
+  once as a server compiles it, signed in with a real server-side session): the caseload for the whole clinic
+  (an administrator) and for one clinician's own cases, the timeline, and a case page. Each is reported next to
+  its floor, a bare page that computes the same columns for the same rows in one query and shows them with
+  st.dataframe, also run after a write;
 - saving an assessment (validation, the write, its audit, the alerts and the case state, one transaction):
   the median of 50 saves; then six saves started at the same moment, each one's time until it is committed;
 - then (unless --no-browser) a real server and Chromium (benchmarks/browser.py): sign-in to caseload,
@@ -61,6 +62,17 @@ def _signed_in(db, user) -> dict:
 
     session_id, _ = sessions.start(db, user, method="password")
     return {"auth_session": session_id}
+
+
+def _compile_once() -> None:
+    """A Streamlit server compiles each script once (its runtime keeps one script cache for every session);
+    AppTest makes a new cache for every run, so each timed run would compile the router and the page again,
+    which no user waits for. One cache for the whole measurement, for the pages and their floors alike."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 
 
 def _apptest(script: Path, state: dict, page: str | None = None):
@@ -122,6 +134,7 @@ def measure(engine: str, size: int, target: str) -> dict:
     from dashboard.services.demo import build_demo
     from dashboard.storage.db import open_database
 
+    _compile_once()
     started = time.perf_counter()
     db = open_database(target)
     build_demo(db, cases=size, seed=1)
@@ -346,7 +359,8 @@ def main() -> int:
             pg.stop()
     header = (
         "# Benchmark results\n\n"
-        f"Every page time is one script run through streamlit.testing AppTest, signed in, right after another "
+        f"Every page time is one script run through streamlit.testing AppTest (each script compiled once, as a "
+        f"server does), signed in, right after another "
         f"clinician's committed write (median and max of {ROUNDS}); each floor is a bare page that computes the "
         f"same columns for the same rows in one query (from the case state) and shows them with st.dataframe, also "
         f"after a write. Saves go through the service (validation, write, audit, alerts, case state, one "

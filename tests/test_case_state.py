@@ -188,6 +188,13 @@ def test_the_timeline_reads_only_the_columns_a_lane_shows_in_the_caseloads_order
         .endswith(f"{first['given_name']} {first['family_name']} · {first['clinic_id']} #{first['episode_id']}")
     )
     assert view.lanes["lane"].iloc[0].startswith("RED FLAG · ") == bool(first["red_flag"])
+    assert view.total == total
+    shown = set(view.lanes["episode_id"])
+    assert set(view.periods["episode_id"]) == shown and set(view.visits["episode_id"]) <= shown
+    starts = view.periods.groupby("episode_id", sort=False)["start"]
+    assert all(s.is_monotonic_increasing for _, s in starts)  # each episode's periods in order
+    past_the_end, counted = state_sql.window(db, TODAY, where, order, 40, total + 5, caseload.LANE_COLUMNS)
+    assert past_the_end == [] and counted == total  # a window past the last lane still says how many match
     with pytest.raises(ValueError, match="not a column"):
         state_sql.page(db, TODAY, where, order, 5, columns=("episode_id", "1; DROP TABLE episodes"))
 

@@ -278,22 +278,19 @@ def timeline(db: Database, actor: User, f: CaseloadFilter, *, offset: int = 0, t
     """One window of lanes (MAX_LANES) of the filtered caseload, in its order, with their periods and visits."""
     require(actor, Permission.VIEW)
     today = today or date.today()
-    window, total, _ = state_sql.page(db, today, where(f), order(f), MAX_LANES, offset, columns=LANE_COLUMNS)
-    ids = [int(i) for i in window["episode_id"]]
-    flagged = window["red_flag"].fillna(False).astype(bool).tolist()
-    names = zip(ids, flagged, *(window[c].tolist() for c in ("given_name", "family_name", "clinic_id")), strict=True)
+    window, total = state_sql.window(db, today, where(f), order(f), MAX_LANES, offset, LANE_COLUMNS)
+    ids = [int(row["episode_id"]) for row in window]
     lanes = pd.DataFrame(
         {
-            "episode_id": window["episode_id"].to_numpy(),
-            "lane": [f"{'RED FLAG · ' * up}{given} {family} · {clinic} #{i}" for i, up, given, family, clinic in names],
+            "episode_id": ids,
+            "lane": [
+                f"{'RED FLAG · ' * bool(r['red_flag'])}{r['given_name']} {r['family_name']} · {r['clinic_id']} #{i}"
+                for i, r in zip(ids, window, strict=True)
+            ],
         }
     )
-    return Timeline(
-        lanes=lanes,
-        periods=caseload_sql.tier_periods(db, ids, today),
-        visits=caseload_sql.assessment_dates(db, ids),
-        total=total,
-    )
+    periods, visits = caseload_sql.lane_history(db, ids, today)
+    return Timeline(lanes=lanes, periods=periods, visits=visits, total=total)
 
 
 def service_views(

@@ -437,6 +437,19 @@ def page(
     return rows.drop(columns=["total_found"]), total, found
 
 
+def window(
+    db, today: date, where: Where, order: Sequence[tuple[str, bool]], limit: int, offset: int, columns: Sequence[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """One window of the episodes matching ``where`` as plain rows of the named columns, and how many match in
+    all: for a reader that draws the rows rather than tabulating them (the timeline's lanes)."""
+    sql, params = window_sql(db.dialect, today, where, order, limit, offset, columns)
+    rows = db.rows(sql, params)
+    total = int(rows[0]["total_found"]) if rows else (count(db, today, where) if offset else 0)
+    for row in rows:
+        del row["total_found"]
+    return rows, total
+
+
 def _columns(columns: Sequence[str] | None, alias: str = "") -> str:
     """The select list: every column of the read query, or the named ones (names from code, checked here)."""
     if columns is None:
