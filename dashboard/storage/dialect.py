@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -182,8 +182,11 @@ class DuckDBDialect(Dialect):
         cur.execute(f"SET disabled_optimizers = '{self._LARGE_SCAN_PASSES}'")
         try:
             yield
-        finally:
-            cur.execute("RESET disabled_optimizers")
+        except BaseException:
+            with suppress(Exception):  # a failed transaction may refuse it: the error that failed it is the one to see
+                cur.execute("RESET disabled_optimizers")
+            raise
+        cur.execute("RESET disabled_optimizers")
 
     def member(self, expr: str) -> str:
         return f"{expr} IN (SELECT unnest(?))"  # a semi-join: as fast for ten ids as for a hundred thousand
