@@ -53,6 +53,9 @@ def _outcome(pathway: str, thresholds: dict[str, float]) -> tuple[str, float, fl
     return "VISA-H (0-100)", 100.0, thresholds["visa_h_mcid"]
 
 
+MIN_SPAN = pd.Timedelta(days=14)  # a case's charts show at least its first fortnight (a new case: not one day)
+
+
 def is_short(opened_on: date, end: date) -> bool:
     """An episode under 75 days old has days, not months, on its charts' time axis."""
     return pd.Timestamp(end) - pd.Timestamp(opened_on) < pd.Timedelta(days=75)
@@ -106,7 +109,11 @@ def episode_data(
     stage_periods = _periods(stages, "stage", end)
     given = sessions if sessions is not None else pd.DataFrame({"given_on": [], "what": []})
     return {
-        "episode_span": pd.DataFrame({"date": pd.to_datetime(pd.Series([opened_on, end]))}),
+        # the time axis: the episode so far, and at least its first fortnight (a case opened today would have an
+        # axis one day wide, its few marks at the edge and the same date written under every tick)
+        "episode_span": pd.DataFrame(
+            {"date": [pd.Timestamp(opened_on), max(pd.Timestamp(end), pd.Timestamp(opened_on) + MIN_SPAN)]}
+        ),
         "episode_tiers": _periods(tiers, "tier", end)[["tier", "start", "end"]],
         "episode_stages": stage_periods[["stage", "start", "end"]].assign(
             stage=lambda f: f["stage"].astype("int64"), label="Stage " + stage_periods["stage"].astype(str)

@@ -1,6 +1,10 @@
 """The case page through AppTest for a red-flag, a stalled and an improving demo case, and the
 journey: open a stalled case, see why, escalate with a reason, record shockwave, see it all."""
 
+from datetime import timedelta
+
+import pandas as pd
+
 from dashboard.domain.model import ALERT_KINDS
 from dashboard.services import caseload
 from tests.apptest import as_user, button, chart_data, goto, start, texts
@@ -39,6 +43,18 @@ def test_stalled_case_shows_why_with_source_and_a_suggestion(monkeypatch, demo):
     outcome = next(f for f in frames if "outcome" in f.columns)  # the VISA-H panel draws the episode's scores
     assert list(outcome["outcome"]) == [float(v) for v in visa] and len(visa) >= 2
     assert any("reps" in f.columns and len(f) for f in frames)
+
+
+def test_a_case_opened_today_has_charts_over_its_first_fortnight(monkeypatch, demo):
+    path, db = demo
+    episode_id = int(db.scalar("SELECT min(episode_id) FROM episodes WHERE opened_on = current_date"))
+    at = goto(start(monkeypatch, path, as_user(db, "admin"), episode_id=episode_id), "case")
+    assert not at.exception
+    opened = db.scalar("SELECT opened_on FROM episodes WHERE episode_id = ?", [episode_id])
+    spans = [f for f in chart_data(at) if list(f.columns) == ["date"]]  # the invisible marks that hold the axis
+    assert spans and all(
+        [d.date() for d in pd.to_datetime(f["date"])] == [opened, opened + timedelta(days=14)] for f in spans
+    )
 
 
 def test_improving_case_shows_meaningful_improvement(monkeypatch, demo):
