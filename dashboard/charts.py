@@ -135,7 +135,8 @@ def episode_data(
 def _backdrop(x: alt.X, xd: alt.X, show_labels: bool) -> list[alt.Chart]:
     """Tier periods shaded, stage periods as a grey band at the top with dashed rules at each change, imaging dates
     as purple rules, treatment sessions (shockwave, injections ...) as green rules with a triangle at the top; an
-    invisible mark at the episode's first and last day holds the time axis to the episode."""
+    invisible mark at the episode's first and last day (at least its first fortnight, ``MIN_SPAN``) holds the time
+    axis to the episode."""
     named = alt.NamedData
     stages = alt.Chart(named("episode_stages"))
     sessions = alt.Chart(named("episode_sessions"))
@@ -300,7 +301,7 @@ TIMELINE_DATA = ("timeline_lanes", "timeline_periods", "timeline_visits")  # the
 
 def timeline_data(lanes: pd.DataFrame, periods: pd.DataFrame, visits: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The rows the timeline draws, by dataset name: lanes (in their order), tier periods (in each episode's
-    order, as ``storage.caseload.tier_periods`` gives them), assessments."""
+    order, as ``storage.caseload.lane_history`` gives them), assessments."""
     periods = periods[["episode_id", "tier", "start", "finish"]]
     # an episode's current period that began today (a new case, a tier changed today) is drawn through today:
     # a bar from a day to the same day has no width, and its lane would look empty

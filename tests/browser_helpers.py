@@ -149,20 +149,21 @@ def pick(box, option):
     target = page.get_by_role("option", name=option, exact=True)
     for _ in range(4):
         settle(page)
-        open_box(box)
+        if not target.is_visible():  # (a list that opened late is not clicked shut again)
+            open_box(box)
         try:
             target.wait_for(state="visible", timeout=SEEN // 2)
             break
         except PlaywrightTimeout:
             continue
+    else:
+        raise AssertionError(f"the option {option!r} never showed in its list")
     after(page, target.click)
 
 
 def choose(page, label, option):
-    page.get_by_label(label, exact=True).click() if page.get_by_label(label, exact=True).count() else page.get_by_text(
-        label, exact=True
-    ).locator("..").locator("..").get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Choose ``option`` in the selectbox labelled ``label`` (see ``pick``)."""
+    pick(page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)), option)
 
 
 def open_case_from_search(page, text):

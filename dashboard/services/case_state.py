@@ -27,8 +27,7 @@ def refresh(cur, episode_ids: Iterable[int]) -> None:
     dialect = dialect_of(cur)
     dialect.lock_episodes(cur, ids)
     thresholds = {**rules.default_thresholds(), **care_sql.threshold_overrides_in(cur)}
-    size = dialect.roomy(cur) if len(ids) > 1000 else dialect.few_rows(cur) if len(ids) <= sql.FEW else nullcontext()
-    with size:
+    with dialect.roomy(cur) if len(ids) > 1000 else nullcontext():
         for start in range(0, len(ids), _CHUNK):
             _write(cur, dialect, ids[start : start + _CHUNK], thresholds)
 

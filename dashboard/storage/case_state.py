@@ -415,14 +415,13 @@ def page(
     *,
     scope: Where | None = None,
     counted: dict[str, str] | None = None,
-    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, int, dict[str, int]]:
-    """One window of the episodes matching ``where`` (ordered, paged; every column, or only ``columns``), how
-    many match in all, and the counts ``counted`` (name: condition) of the open episodes in ``scope`` (the clinic
-    figures), in one query."""
+    """One window of the episodes matching ``where`` (ordered, paged; every column), how many match in all, and
+    the counts ``counted`` (name: condition) of the open episodes in ``scope`` (the clinic figures), in one
+    query."""
     counted = counted or {}
     scope = scope or Where([], [])
-    hits, params = window_sql(db.dialect, today, where, order, limit, offset, columns)
+    hits, params = window_sql(db.dialect, today, where, order, limit, offset)
     if counted:
         figures = ", ".join(f"count(*) FILTER (WHERE {cond}) AS figure_{name}" for name, cond in counted.items())
         hits = (  # the figures count open episodes in scope only: only those rows are joined and read
@@ -433,7 +432,7 @@ def page(
     frame = db.frame(hits, params)
     found = {name: int(frame[f"figure_{name}"].iloc[0] or 0) for name in counted} if len(frame) else {}
     rows = frame[frame["episode_id"].notna()].drop(columns=[f"figure_{n}" for n in counted])
-    total = int(rows["total_found"].iloc[0]) if len(rows) else (count(db, today, where) if offset else 0)
+    total = _total(db, today, where, offset, rows["total_found"].iloc[0] if len(rows) else None)
     return rows.drop(columns=["total_found"]), total, found
 
 
@@ -444,10 +443,18 @@ def window(
     all: for a reader that draws the rows rather than tabulating them (the timeline's lanes)."""
     sql, params = window_sql(db.dialect, today, where, order, limit, offset, columns)
     rows = db.rows(sql, params)
-    total = int(rows[0]["total_found"]) if rows else (count(db, today, where) if offset else 0)
+    total = _total(db, today, where, offset, rows[0]["total_found"] if rows else None)
     for row in rows:
         del row["total_found"]
     return rows, total
+
+
+def _total(db, today: date, where: Where, offset: int, found: Any) -> int:
+    """How many match: as a window's rows say (``found``); a window past the last match has no rows to say it,
+    so it is counted (none match when the first window is empty)."""
+    if found is not None:
+        return int(found)
+    return count(db, today, where) if offset else 0
 
 
 def _columns(columns: Sequence[str] | None, alias: str = "") -> str:

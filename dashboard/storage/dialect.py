@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -146,12 +146,6 @@ class Dialect:
         limit for its length; PostgreSQL's memory is the server's own business."""
         yield
 
-    @contextmanager
-    def few_rows(self, cur: Any) -> Iterator[None]:
-        """Statements about one or a few episodes (a save's case state): planned for the handful of rows they
-        read. PostgreSQL plans each statement by its own estimates: nothing to do."""
-        yield
-
     def lock_episodes(self, cur: Any, episode_ids: list[int]) -> None:
         """Hold these episodes' rows until the transaction ends (two writers of one episode go one after the
         other, the second reading what the first committed). DuckDB: nothing to do, one process writes the
@@ -169,24 +163,6 @@ class DuckDBDialect(Dialect):
             yield
         finally:
             cur.execute(f"SET memory_limit = '{_size(limit)}'")
-
-    # Planner passes that pay off on large scans and cost a save more than they save it: ordering joins by
-    # estimated size, propagating column statistics, compressing columns between operators. Each leaves the
-    # result as it is (a test compares the state a save keeps with a rebuild that plans with every pass).
-    _LARGE_SCAN_PASSES = "join_order,statistics_propagation,compressed_materialization"
-
-    @contextmanager
-    def few_rows(self, cur: Any) -> Iterator[None]:
-        """DuckDB plans a statement about a few episodes without its large-scan passes (3-4 ms of a save's
-        17 ms features query, at 10,000 and 100,000 episodes alike); a setting of this connection only."""
-        cur.execute(f"SET disabled_optimizers = '{self._LARGE_SCAN_PASSES}'")
-        try:
-            yield
-        except BaseException:
-            with suppress(Exception):  # a failed transaction may refuse it: the error that failed it is the one to see
-                cur.execute("RESET disabled_optimizers")
-            raise
-        cur.execute("RESET disabled_optimizers")
 
     def member(self, expr: str) -> str:
         return f"{expr} IN (SELECT unnest(?))"  # a semi-join: as fast for ten ids as for a hundred thousand
