@@ -71,6 +71,9 @@ def _compile_once() -> None:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import app_test, local_script_runner
 
+    for module in (app_test, local_script_runner):  # (Streamlit's internals: say so if they move)
+        if not hasattr(module, "ScriptCache"):
+            raise RuntimeError(f"{module.__name__} no longer makes a ScriptCache: see benchmarks.run._compile_once")
     shared = ScriptCache()
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 

@@ -141,29 +141,43 @@ def open_box(box):
     box.get_by_role("combobox").click()
 
 
-def pick(box, option):
-    """Choose ``option`` in the selectbox ``box`` and wait for the run that starts. A list that closes again before
-    its option shows (a run that ends just then redraws the box, or the page was still scrolling) is opened again:
-    a person would click it again too."""
+def show_list(box, shown):
+    """Open the selectbox ``box`` until ``shown`` (one of its options) is visible. A list that closes again before
+    it shows (a run that ends just then redraws the box, a chart above it moves it as the page settles) is opened
+    again, as a person would click it again; a list that opened late is not clicked shut."""
     page = box.page
-    target = page.get_by_role("option", name=option, exact=True)
     for _ in range(4):
         settle(page)
-        if not target.is_visible():  # (a list that opened late is not clicked shut again)
+        if not shown.is_visible():
             open_box(box)
         try:
-            target.wait_for(state="visible", timeout=SEEN // 2)
-            break
+            shown.wait_for(state="visible", timeout=SEEN // 2)
+            return
         except PlaywrightTimeout:
             continue
-    else:
-        raise AssertionError(f"the option {option!r} never showed in its list")
-    after(page, target.click)
+    raise AssertionError(f"the list of {box} never showed {shown}")
+
+
+def selectbox(page, label):
+    """The selectbox labelled ``label``."""
+    return page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
+
+
+def open_list(page, label):
+    """Open the list of the selectbox labelled ``label`` (its options are drawn only while it is open)."""
+    show_list(selectbox(page, label), page.get_by_role("option").first)
+
+
+def pick(box, option):
+    """Choose ``option`` in the selectbox ``box`` and wait for the run that starts."""
+    target = box.page.get_by_role("option", name=option, exact=True)
+    show_list(box, target)
+    after(box.page, target.click)
 
 
 def choose(page, label, option):
-    """Choose ``option`` in the selectbox labelled ``label`` (see ``pick``)."""
-    pick(page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)), option)
+    """Choose ``option`` in the selectbox labelled ``label``."""
+    pick(selectbox(page, label), option)
 
 
 def open_case_from_search(page, text):

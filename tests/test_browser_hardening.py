@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from dashboard.services import admin, alerts, care, records
 from dashboard.storage.db import Database
 from tests.apptest import as_user
-from tests.browser_helpers import after, click_first_row, needs_browser, settle, sign_in
+from tests.browser_helpers import after, click_first_row, needs_browser, open_list, settle, sign_in
 from tests.conftest import TODAY, episode_values, full_assessment
 from tests.serverproc import Server
 
@@ -160,21 +160,6 @@ def go(page, link: str, heading: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
     expect(page.get_by_role("heading", name=heading).first).to_be_visible()
     settle(page)
-
-
-def open_list(page, label: str) -> None:
-    """Open a selectbox's list of options (drawn only while open), by the box's label. A chart drawn above it
-    can move it as the page settles, so this tries again until the list is there."""
-    box, options = page.get_by_label(label, exact=True), page.get_by_role("option")
-    for _ in range(10):
-        box.scroll_into_view_if_needed()
-        box.click()
-        try:
-            expect(options.first).to_be_attached(timeout=3000)
-            return
-        except AssertionError:
-            page.keyboard.press("Escape")
-    expect(options.first).to_be_attached()
 
 
 def test_hostile_names_and_notes_are_shown_as_written_on_every_page(page, hostile):
